@@ -1,0 +1,98 @@
+//! The config file as written: every key optional, strings for durations and
+//! sizes. Unknown keys are rejected by serde so typos surface at once.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub http: RawHttp,
+    pub scheduler: RawScheduler,
+    pub schedule: RawSchedule,
+    pub queue: RawQueue,
+    pub workers: RawWorkers,
+    pub fetch: RawFetch,
+    pub politeness: RawPoliteness,
+    pub status: RawStatus,
+    pub readiness: RawReadiness,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHttp {
+    pub listen: Option<String>,
+    pub max_request_body: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawScheduler {
+    pub pass_interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSchedule {
+    pub preset: Option<String>,
+    pub bands: Option<Vec<RawBand>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBand {
+    pub ranks: String,
+    pub interval: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawQueue {
+    pub lease: Option<String>,
+    pub max_attempts: Option<i64>,
+    pub backoff_base: Option<String>,
+    pub backoff_factor: Option<f64>,
+    pub backoff_cap: Option<String>,
+    pub backoff_jitter: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawWorkers {
+    pub max_concurrency: Option<i64>,
+    pub shutdown_grace: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawFetch {
+    pub allow_private_targets: Option<bool>,
+    pub connect_timeout: Option<String>,
+    pub timeout: Option<String>,
+    pub max_body: Option<String>,
+    pub max_redirects: Option<i64>,
+    pub max_pages: Option<i64>,
+    pub user_agent: Option<String>,
+    pub product_token: Option<String>,
+    pub job_boards: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPoliteness {
+    pub delay: Option<String>,
+    pub jitter: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStatus {
+    pub write_interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawReadiness {
+    pub min_free_disk: Option<String>,
+}

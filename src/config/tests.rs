@@ -1,0 +1,97 @@
+use super::*;
+
+#[test]
+fn default_file_matches_built_in_defaults() {
+    let from_file = Config::from_toml(DEFAULT_TOML, "default.toml").unwrap();
+    assert_eq!(from_file, Config::defaults());
+    assert_eq!(Config::from_toml("", "empty").unwrap(), Config::defaults());
+}
+
+#[test]
+fn every_default_key_has_a_comment() {
+    let mut previous_is_comment = false;
+    for line in DEFAULT_TOML.lines() {
+        let t = line.trim();
+        if !t.starts_with('#') && !t.starts_with('[') && t.contains(" = ") {
+            assert!(previous_is_comment || t.starts_with('#'), "key without comment: {t}");
+        }
+        if !t.is_empty() {
+            previous_is_comment = t.starts_with('#') || (previous_is_comment && t.contains(" = "));
+        }
+    }
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let err = Config::from_toml("[workers]\nmax_concurency = 3\n", "x.toml").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("max_concurency"), "{msg}");
+    assert!(msg.contains("max_concurrency"), "should list allowed keys: {msg}");
+}
+
+#[test]
+fn bad_values_are_all_reported_with_key_value_and_allowed() {
+    let text = r#"
+[politeness]
+delay = "five seconds"
+[workers]
+max_concurrency = 0
+[schedule]
+preset = "sometimes"
+[http]
+listen = "localhost"
+"#;
+    let msg = Config::from_toml(text, "x.toml").unwrap_err().to_string();
+    for needle in [
+        "politeness.delay",
+        "\"five seconds\"",
+        "\"5s\"",
+        "workers.max_concurrency",
+        "from 1 to 64",
+        "schedule.preset",
+        "\"sometimes\"",
+        "\"standard\" or \"frequent\"",
+        "http.listen",
+        "4 problem(s)",
+    ] {
+        assert!(msg.contains(needle), "missing {needle:?} in {msg}");
+    }
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    let msg = Config::from_toml("[fetch]\nallow_private_targets = \"yes\"\n", "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("allow_private_targets"), "{msg}");
+}
+
+#[test]
+fn frequent_preset_and_custom_bands() {
+    let c = Config::from_toml("[schedule]\npreset = \"frequent\"\n", "x").unwrap();
+    assert_eq!(c.schedule.bands, frequent_bands());
+    let custom = r#"
+[[schedule.bands]]
+ranks = "51-100"
+interval = "1h"
+[[schedule.bands]]
+ranks = "1-50"
+interval = "2h"
+"#;
+    let c = Config::from_toml(custom, "x").unwrap();
+    assert_eq!(c.schedule.preset, "custom");
+    assert_eq!(c.schedule.bands.len(), 2);
+    let gap = "[[schedule.bands]]\nranks = \"10-100\"\ninterval = \"1h\"\n";
+    let msg = Config::from_toml(gap, "x").unwrap_err().to_string();
+    assert!(msg.contains("ranks not covered: [1, 2, 3, 4, 5, 6, 7, 8, 9]"), "{msg}");
+}
+
+#[test]
+fn job_board_names_and_urls_are_checked() {
+    let ok = Config::from_toml("[fetch.job_boards]\ngreenhouse = \"http://127.0.0.1:9000\"\n", "x").unwrap();
+    assert_eq!(ok.fetch.job_boards["greenhouse"].port(), Some(9000));
+    let msg = Config::from_toml("[fetch.job_boards]\nmonster = \"http://x\"\n", "x")
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("fetch.job_boards.monster"), "{msg}");
+}

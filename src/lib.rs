@@ -1,0 +1,14 @@
+//! Scoutly: an appliance that watches companies' careers pages for new job
+//! postings.
+//!
+//! Data flows one way (see ARCHITECTURE.md):
+//! `config → store ← scheduler → queue → worker (fetch → extract → diff) →
+//! store`, with `http`, `status` and `admin` reading the store and asking the
+//! queue to enqueue or cancel. `app` wires it together; `main.rs` only parses
+//! the command line and reports errors.
+
+pub mod clock;
+pub mod config;
+pub mod model;
+pub mod queue;
+pub mod store;

@@ -1,0 +1,116 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Id, Timestamp};
+
+/// Why a job exists. Manual jobs run before all others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobSource {
+    Manual,
+    Scheduled,
+    CatchUp,
+    Cron,
+}
+
+impl JobSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Scheduled => "scheduled",
+            Self::CatchUp => "catch_up",
+            Self::Cron => "cron",
+        }
+    }
+
+    /// Claim order: lower runs first.
+    pub fn priority(self) -> u8 {
+        match self {
+            Self::Manual => 0,
+            Self::CatchUp | Self::Cron | Self::Scheduled => 1,
+        }
+    }
+}
+
+/// Where a job is in its life.
+///
+/// ```text
+/// pending ──claim──► in_progress ──► completed
+///    ▲                   │ fail (attempts left) / lease expired
+///    └───────────────────┘
+///   in_progress ──fail (no attempts left)──► failed ──retry──► pending
+///   pending | in_progress ──cancel──► cancelled ──retry──► pending
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobStatus {
+    Pending,
+    InProgress,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 5] = [
+        Self::Pending,
+        Self::InProgress,
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+    pub const ALLOWED: &'static str = "pending, in_progress, completed, failed, cancelled";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Pending or running: the company may have at most one such job.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Pending | Self::InProgress)
+    }
+
+    pub fn is_terminal(self) -> bool {
+        !self.is_active()
+    }
+}
+
+/// What a job has done so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct JobCounters {
+    pub pages: u32,
+    pub links_found: u32,
+    pub new_links: u32,
+    pub analysed: u32,
+}
+
+/// One scrape of one company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: Id,
+    pub company_id: Id,
+    pub source: JobSource,
+    pub requested_by: Option<Id>,
+    pub context: Option<String>,
+    pub status: JobStatus,
+    /// Claims so far, including the current one.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Not claimable before this instant (backoff after a failure).
+    pub run_at: Timestamp,
+    /// Set while in progress: when the claim lapses unless renewed.
+    pub lease_until: Option<Timestamp>,
+    pub progress: u8,
+    pub counters: JobCounters,
+    pub error: Option<String>,
+    pub created: Timestamp,
+    pub started: Option<Timestamp>,
+    pub completed: Option<Timestamp>,
+}

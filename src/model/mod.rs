@@ -1,0 +1,23 @@
+//! Domain types: companies, users, preferences, ranks, jobs, postings.
+//!
+//! Pure data with the rules that belong to the data (rank bounds, job state
+//! transitions as predicates). No I/O, no encoding: `store` decides how these
+//! are written, `http` and `control` decide how they are shown.
+
+mod company;
+mod job;
+mod posting;
+mod rank;
+mod time;
+mod user;
+
+pub use company::{Company, CompanyHealth, CompanyState, FetchMode, NewCompany};
+pub use job::{Job, JobCounters, JobSource, JobStatus};
+pub use posting::{AttentionItem, Posting, SnapshotEntry};
+pub use rank::{Rank, RankError};
+pub use time::Timestamp;
+pub use user::{Preference, Role, User};
+
+/// Identifier of a company, user, job or posting: assigned by the store from a
+/// per-table counter, never reused.
+pub type Id = u64;

@@ -1,0 +1,33 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Id, Timestamp};
+
+/// A job link seen for the first time. Exactly one posting exists per
+/// (company, canonical link): the snapshot decides "first time".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    pub id: Id,
+    pub company_id: Id,
+    pub job_id: Id,
+    pub url: String,
+    pub title: String,
+    pub first_seen: Timestamp,
+    /// Recorded by the company's first successful scrape: already there when
+    /// tracking began, so not news.
+    pub baseline: bool,
+}
+
+/// One link in a company's snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotEntry {
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+/// A company that needs a human.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttentionItem {
+    pub company_id: Id,
+    pub reason: String,
+    pub since: Timestamp,
+}

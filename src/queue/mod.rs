@@ -1,0 +1,125 @@
+//! The persistent job queue: every transition is one redb transaction.
+//!
+//! This is the narrow interface DESIGN.md asks for (enqueue, claim,
+//! heartbeat, complete, fail, cancel, retry, release, rescue, list): the
+//! functions in [`ops`] work inside a caller's transaction so a job's
+//! completion can commit together with its snapshot and postings, and
+//! [`Queue`] wraps them for callers that need nothing else in the transaction.
+//!
+//! Invariants (checked by tests after every operation):
+//! 1. At most one pending or in-progress job per company (`jobs_active`).
+//! 2. A pending job is in `jobs_runnable`, an in-progress job in
+//!    `jobs_leases`; no other job is in either.
+//! 3. `attempt` never decreases except by an explicit retry; a job is never
+//!    deleted by a transition, so no job is lost.
+
+pub mod backoff;
+mod ops;
+
+use std::time::Duration;
+
+pub use ops::{
+    ActiveCounts, EnqueueRequest, Enqueued, JobFilter, cancel, claim, complete, count_by_status,
+    enqueue, fail, get_job, heartbeat, list_jobs, release, rescue_all, rescue_expired, retry,
+};
+
+use crate::clock::SharedClock;
+use crate::config::QueueConfig;
+use crate::model::{Id, Job, JobCounters};
+use crate::store::{Result, Store};
+
+/// The queue over the store, for callers that need one transition per
+/// transaction.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    store: Store,
+    clock: SharedClock,
+    cfg: QueueConfig,
+}
+
+impl Queue {
+    pub fn new(store: Store, clock: SharedClock, cfg: QueueConfig) -> Self {
+        Self { store, clock, cfg }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &QueueConfig {
+        &self.cfg
+    }
+
+    pub fn lease(&self) -> Duration {
+        self.cfg.lease
+    }
+
+    pub fn now(&self) -> crate::model::Timestamp {
+        self.clock.now()
+    }
+
+    pub fn enqueue(&self, mut req: EnqueueRequest) -> Result<Enqueued> {
+        if req.max_attempts == 0 {
+            req.max_attempts = self.cfg.max_attempts;
+        }
+        let now = self.clock.now();
+        self.store.write(|tx| enqueue(tx, &req, now))
+    }
+
+    pub fn claim(&self) -> Result<Option<Job>> {
+        let now = self.clock.now();
+        self.store.write(|tx| claim(tx, now, self.cfg.lease))
+    }
+
+    pub fn heartbeat(&self, id: Id, progress: u8, counters: JobCounters) -> Result<Job> {
+        let now = self.clock.now();
+        self.store
+            .write(|tx| heartbeat(tx, id, now, self.cfg.lease, progress, counters))
+    }
+
+    pub fn fail(&self, id: Id, error: &str, retryable: bool) -> Result<Job> {
+        let now = self.clock.now();
+        let unit = rand::random::<f64>();
+        self.store
+            .write(|tx| fail(tx, id, error, retryable, now, &self.cfg.backoff, unit))
+    }
+
+    pub fn release(&self, id: Id) -> Result<Job> {
+        let now = self.clock.now();
+        self.store.write(|tx| release(tx, id, now))
+    }
+
+    pub fn cancel(&self, id: Id) -> Result<Job> {
+        let now = self.clock.now();
+        self.store.write(|tx| cancel(tx, id, now))
+    }
+
+    pub fn retry(&self, id: Id) -> Result<Enqueued> {
+        let now = self.clock.now();
+        self.store
+            .write(|tx| retry(tx, id, now, self.cfg.max_attempts))
+    }
+
+    /// Return jobs whose lease ran out to pending (or fail them).
+    pub fn rescue_expired(&self) -> Result<Vec<Job>> {
+        let now = self.clock.now();
+        self.store.write(|tx| rescue_expired(tx, now))
+    }
+
+    /// At start-up: every in-progress job belongs to a dead process.
+    pub fn rescue_all(&self) -> Result<Vec<Job>> {
+        let now = self.clock.now();
+        self.store.write(|tx| rescue_all(tx, now))
+    }
+
+    pub fn get(&self, id: Id) -> Result<Job> {
+        self.store.read(|rx| get_job(rx, id))
+    }
+
+    pub fn list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
+        self.store.read(|rx| list_jobs(rx, filter))
+    }
+}
+
+#[cfg(test)]
+mod tests;

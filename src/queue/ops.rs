@@ -1,0 +1,372 @@
+//! Job transitions inside a caller's transaction.
+
+use std::time::Duration;
+
+use redb::ReadableTable;
+
+use super::backoff;
+use crate::config::BackoffConfig;
+use crate::model::{Id, Job, JobCounters, JobSource, JobStatus, Timestamp};
+use crate::store::{Result, StoreError, Tx, View, all_records, get_company, get_record, next_id, put_record};
+
+/// What to enqueue.
+#[derive(Debug, Clone)]
+pub struct EnqueueRequest {
+    pub company_id: Id,
+    pub source: JobSource,
+    pub requested_by: Option<Id>,
+    pub context: Option<String>,
+    /// 0 means the queue's configured default.
+    pub max_attempts: u32,
+}
+
+impl EnqueueRequest {
+    pub fn new(company_id: Id, source: JobSource) -> Self {
+        Self {
+            company_id,
+            source,
+            requested_by: None,
+            context: None,
+            max_attempts: 0,
+        }
+    }
+}
+
+/// The outcome of an enqueue: a new job, or the company's existing active one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    Created(Job),
+    Existing(Job),
+}
+
+impl Enqueued {
+    pub fn job(&self) -> &Job {
+        match self {
+            Enqueued::Created(j) | Enqueued::Existing(j) => j,
+        }
+    }
+    pub fn into_job(self) -> Job {
+        match self {
+            Enqueued::Created(j) | Enqueued::Existing(j) => j,
+        }
+    }
+    pub fn created(&self) -> bool {
+        matches!(self, Enqueued::Created(_))
+    }
+}
+
+pub fn get_job(v: &impl View, id: Id) -> Result<Job> {
+    get_record(v.jobs(), id)?.ok_or_else(|| StoreError::not_found("job", id))
+}
+
+fn put(tx: &mut Tx<'_>, job: &Job) -> Result<()> {
+    put_record(&mut tx.jobs, job.id, job)
+}
+
+fn runnable_key(job: &Job) -> (u8, u64, u64) {
+    (job.source.priority(), job.run_at.key(), job.id)
+}
+
+/// Move a job to pending at `run_at`, maintaining the indexes.
+fn to_pending(tx: &mut Tx<'_>, job: &mut Job, run_at: Timestamp) -> Result<()> {
+    unlease(tx, job)?;
+    job.status = JobStatus::Pending;
+    job.run_at = run_at;
+    tx.jobs_runnable.insert(runnable_key(job), ())?;
+    tx.jobs_active.insert(job.company_id, job.id)?;
+    put(tx, job)
+}
+
+fn unlease(tx: &mut Tx<'_>, job: &mut Job) -> Result<()> {
+    if let Some(until) = job.lease_until.take() {
+        tx.jobs_leases.remove((until.key(), job.id))?;
+    }
+    Ok(())
+}
+
+/// Move a job to a terminal status, maintaining the indexes.
+fn to_terminal(tx: &mut Tx<'_>, job: &mut Job, status: JobStatus, now: Timestamp) -> Result<()> {
+    debug_assert!(status.is_terminal());
+    if job.status == JobStatus::Pending {
+        tx.jobs_runnable.remove(runnable_key(job))?;
+    }
+    unlease(tx, job)?;
+    if tx.jobs_active.get(job.company_id)?.map(|g| g.value()) == Some(job.id) {
+        tx.jobs_active.remove(job.company_id)?;
+    }
+    job.status = status;
+    job.completed = Some(now);
+    put(tx, job)
+}
+
+fn expect_status(job: &Job, allowed: &[JobStatus], action: &str) -> Result<()> {
+    if allowed.contains(&job.status) {
+        Ok(())
+    } else {
+        let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+        Err(StoreError::Conflict(format!(
+            "job {} is {}; only {} jobs can be {action}",
+            job.id,
+            job.status.as_str(),
+            names.join(" or ")
+        )))
+    }
+}
+
+/// Create a pending job for a company, or return its active job.
+pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<Enqueued> {
+    if let Some(existing) = tx.jobs_active.get(req.company_id)?.map(|g| g.value()) {
+        return Ok(Enqueued::Existing(get_job(tx, existing)?));
+    }
+    get_company(tx, req.company_id)?;
+    let id = next_id(tx, "jobs")?;
+    let mut job = Job {
+        id,
+        company_id: req.company_id,
+        source: req.source,
+        requested_by: req.requested_by,
+        context: req.context.clone(),
+        status: JobStatus::Pending,
+        attempt: 0,
+        max_attempts: req.max_attempts.max(1),
+        run_at: now,
+        lease_until: None,
+        progress: 0,
+        counters: JobCounters::default(),
+        error: None,
+        created: now,
+        started: None,
+        completed: None,
+    };
+    to_pending(tx, &mut job, now)?;
+    Ok(Enqueued::Created(job))
+}
+
+/// Claim the next runnable job: manual before others, then earliest `run_at`,
+/// then oldest id.
+pub fn claim(tx: &mut Tx<'_>, now: Timestamp, lease: Duration) -> Result<Option<Job>> {
+    let mut found = None;
+    for priority in [JobSource::Manual.priority(), JobSource::Scheduled.priority()] {
+        let first = tx
+            .jobs_runnable
+            .range((priority, 0, 0)..=(priority, now.key(), u64::MAX))?
+            .next()
+            .transpose()?
+            .map(|(k, _)| k.value());
+        if first.is_some() {
+            found = first;
+            break;
+        }
+    }
+    let Some(key) = found else { return Ok(None) };
+    tx.jobs_runnable.remove(key)?;
+    let mut job = get_job(tx, key.2)?;
+    job.status = JobStatus::InProgress;
+    job.attempt += 1;
+    job.started = Some(now);
+    job.error = None;
+    let until = now.plus(lease);
+    job.lease_until = Some(until);
+    tx.jobs_leases.insert((until.key(), job.id), ())?;
+    put(tx, &job)?;
+    Ok(Some(job))
+}
+
+/// Renew a running job's lease and record its progress. Fails when the job is
+/// no longer in progress (cancelled, or rescued after the lease ran out), which
+/// tells the worker to stop.
+pub fn heartbeat(
+    tx: &mut Tx<'_>,
+    id: Id,
+    now: Timestamp,
+    lease: Duration,
+    progress: u8,
+    counters: JobCounters,
+) -> Result<Job> {
+    let mut job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::InProgress], "heartbeated")?;
+    unlease(tx, &mut job)?;
+    let until = now.plus(lease);
+    job.lease_until = Some(until);
+    tx.jobs_leases.insert((until.key(), id), ())?;
+    job.progress = progress.min(100);
+    job.counters = counters;
+    put(tx, &job)?;
+    Ok(job)
+}
+
+/// Finish a running job successfully.
+pub fn complete(tx: &mut Tx<'_>, id: Id, counters: JobCounters, now: Timestamp) -> Result<Job> {
+    let mut job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::InProgress], "completed")?;
+    job.progress = 100;
+    job.counters = counters;
+    job.error = None;
+    to_terminal(tx, &mut job, JobStatus::Completed, now)?;
+    Ok(job)
+}
+
+/// Record a failed attempt: back to pending after a backoff while attempts
+/// remain and the error is retryable, else `failed` with the error kept.
+pub fn fail(
+    tx: &mut Tx<'_>,
+    id: Id,
+    error: &str,
+    retryable: bool,
+    now: Timestamp,
+    cfg: &BackoffConfig,
+    unit: f64,
+) -> Result<Job> {
+    let mut job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::InProgress], "failed")?;
+    job.error = Some(error.to_string());
+    if retryable && job.attempt < job.max_attempts {
+        let wait = backoff::delay(cfg, job.attempt, unit);
+        to_pending(tx, &mut job, now.plus(wait))?;
+    } else {
+        to_terminal(tx, &mut job, JobStatus::Failed, now)?;
+    }
+    Ok(job)
+}
+
+/// Give a running job back without counting the attempt (graceful shutdown).
+pub fn release(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<Job> {
+    let mut job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::InProgress], "released")?;
+    job.attempt = job.attempt.saturating_sub(1);
+    to_pending(tx, &mut job, now)?;
+    Ok(job)
+}
+
+/// Cancel a pending or running job. A running job's worker notices at its
+/// next heartbeat and discards its results.
+pub fn cancel(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<Job> {
+    let mut job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::Pending, JobStatus::InProgress], "cancelled")?;
+    to_terminal(tx, &mut job, JobStatus::Cancelled, now)?;
+    Ok(job)
+}
+
+/// Put a failed or cancelled job back to pending with fresh attempts. When the
+/// company already has another active job, that one is returned instead.
+pub fn retry(tx: &mut Tx<'_>, id: Id, now: Timestamp, max_attempts: u32) -> Result<Enqueued> {
+    let mut job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::Failed, JobStatus::Cancelled], "retried")?;
+    if let Some(active) = tx.jobs_active.get(job.company_id)?.map(|g| g.value()) {
+        return Ok(Enqueued::Existing(get_job(tx, active)?));
+    }
+    get_company(tx, job.company_id)?;
+    job.attempt = 0;
+    job.max_attempts = max_attempts.max(1);
+    job.completed = None;
+    job.progress = 0;
+    to_pending(tx, &mut job, now)?;
+    Ok(Enqueued::Created(job))
+}
+
+fn rescue(tx: &mut Tx<'_>, mut job: Job, now: Timestamp) -> Result<Job> {
+    let msg = "the worker stopped before finishing (crash, power loss or lease expiry)";
+    job.error = Some(msg.to_string());
+    if job.attempt < job.max_attempts {
+        to_pending(tx, &mut job, now)?;
+    } else {
+        to_terminal(tx, &mut job, JobStatus::Failed, now)?;
+    }
+    Ok(job)
+}
+
+/// Return jobs whose lease ran out to pending, their attempt counted.
+pub fn rescue_expired(tx: &mut Tx<'_>, now: Timestamp) -> Result<Vec<Job>> {
+    let expired: Vec<u64> = tx
+        .jobs_leases
+        .range((0, 0)..(now.key(), 0))?
+        .map(|r| r.map(|(k, _)| k.value().1))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for id in expired {
+        let job = get_job(tx, id)?;
+        out.push(rescue(tx, job, now)?);
+    }
+    Ok(out)
+}
+
+/// Return every in-progress job to pending: used at start-up, when no worker
+/// of this process can hold a lease yet.
+pub fn rescue_all(tx: &mut Tx<'_>, now: Timestamp) -> Result<Vec<Job>> {
+    let running: Vec<u64> = tx
+        .jobs_leases
+        .iter()?
+        .map(|r| r.map(|(k, _)| k.value().1))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for id in running {
+        let job = get_job(tx, id)?;
+        out.push(rescue(tx, job, now)?);
+    }
+    Ok(out)
+}
+
+/// Which jobs to list.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub status: Option<JobStatus>,
+    pub company: Option<Id>,
+    /// Only jobs of these companies (a user's view).
+    pub companies: Option<Vec<Id>>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Jobs, newest first.
+pub fn list_jobs(v: &impl View, filter: &JobFilter) -> Result<Vec<Job>> {
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for row in v.jobs().iter()?.rev() {
+        let (k, val) = row?;
+        let job: Job = crate::store::codec::decode(val.value(), &k.value())?;
+        if filter.status.is_some_and(|s| s != job.status)
+            || filter.company.is_some_and(|c| c != job.company_id)
+            || filter
+                .companies
+                .as_ref()
+                .is_some_and(|cs| !cs.contains(&job.company_id))
+        {
+            continue;
+        }
+        if skipped < filter.offset {
+            skipped += 1;
+            continue;
+        }
+        out.push(job);
+        if filter.limit > 0 && out.len() >= filter.limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Number of jobs per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveCounts {
+    pub pending: u64,
+    pub in_progress: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+}
+
+pub fn count_by_status(v: &impl View) -> Result<ActiveCounts> {
+    let mut c = ActiveCounts::default();
+    let jobs: Vec<Job> = all_records(v.jobs())?;
+    for j in jobs {
+        match j.status {
+            JobStatus::Pending => c.pending += 1,
+            JobStatus::InProgress => c.in_progress += 1,
+            JobStatus::Completed => c.completed += 1,
+            JobStatus::Failed => c.failed += 1,
+            JobStatus::Cancelled => c.cancelled += 1,
+        }
+    }
+    Ok(c)
+}

@@ -1,0 +1,229 @@
+use std::time::Duration;
+
+
+use super::*;
+use crate::config::{BackoffConfig, Config};
+use crate::model::{JobSource, JobStatus, Timestamp};
+use crate::store::tests::{company, temp_store};
+use crate::store::{Store, insert_company};
+
+const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+const LEASE: Duration = Duration::from_secs(300);
+
+fn backoff() -> BackoffConfig {
+    Config::defaults().queue.backoff
+}
+
+/// Check the index invariants of the queue against the job records.
+pub(crate) fn check_invariants(store: &Store) {
+    store
+        .read(|rx| {
+            let jobs: Vec<Job> = crate::store::all_records(&rx.jobs)?;
+            let mut active = std::collections::HashMap::new();
+            for j in &jobs {
+                if j.status.is_active() {
+                    assert!(
+                        active.insert(j.company_id, j.id).is_none(),
+                        "two active jobs for company {}",
+                        j.company_id
+                    );
+                }
+                let runnable = rx
+                    .jobs_runnable
+                    .get((j.source.priority(), j.run_at.key(), j.id))?
+                    .is_some();
+                assert_eq!(runnable, j.status == JobStatus::Pending, "runnable index for {j:?}");
+                let leased = j
+                    .lease_until
+                    .map(|u| rx.jobs_leases.get((u.key(), j.id)).map(|g| g.is_some()))
+                    .transpose()?
+                    .unwrap_or(false);
+                assert_eq!(leased, j.status == JobStatus::InProgress, "lease index for {j:?}");
+                assert!(j.attempt <= j.max_attempts, "attempts over max: {j:?}");
+            }
+            assert_eq!(rx.jobs_active.len()? as usize, active.len());
+            for (c, id) in active {
+                assert_eq!(rx.jobs_active.get(c)?.map(|g| g.value()), Some(id));
+            }
+            let pending = jobs.iter().filter(|j| j.status == JobStatus::Pending).count();
+            let running = jobs.iter().filter(|j| j.status == JobStatus::InProgress).count();
+            assert_eq!(rx.jobs_runnable.len()? as usize, pending);
+            assert_eq!(rx.jobs_leases.len()? as usize, running);
+            Ok(())
+        })
+        .unwrap();
+}
+
+use redb::ReadableTableMetadata;
+
+fn setup(n: usize) -> (tempfile::TempDir, Store, Vec<u64>) {
+    let (dir, store) = temp_store();
+    let ids = (0..n)
+        .map(|i| {
+            store
+                .write(|tx| insert_company(tx, company(&format!("c{i}")), T0))
+                .unwrap()
+                .id
+        })
+        .collect();
+    (dir, store, ids)
+}
+
+fn enq(store: &Store, company: u64, source: JobSource, now: Timestamp) -> Enqueued {
+    let mut req = EnqueueRequest::new(company, source);
+    req.max_attempts = 3;
+    let out = store.write(|tx| enqueue(tx, &req, now)).unwrap();
+    check_invariants(store);
+    out
+}
+
+fn claim_at(store: &Store, now: Timestamp) -> Option<Job> {
+    let j = store.write(|tx| claim(tx, now, LEASE)).unwrap();
+    check_invariants(store);
+    j
+}
+
+#[test]
+fn enqueue_dedupes_active_job_per_company() {
+    let (_d, store, c) = setup(1);
+    let first = enq(&store, c[0], JobSource::Scheduled, T0);
+    assert!(first.created());
+    let second = enq(&store, c[0], JobSource::Manual, T0);
+    assert!(!second.created());
+    assert_eq!(second.job().id, first.job().id);
+    claim_at(&store, T0).unwrap();
+    let third = enq(&store, c[0], JobSource::Manual, T0);
+    assert_eq!(third.job().id, first.job().id, "running job is returned too");
+}
+
+#[test]
+fn enqueue_for_missing_company_is_not_found() {
+    let (_d, store, _) = setup(0);
+    let req = EnqueueRequest::new(42, JobSource::Manual);
+    let err = store.write(|tx| enqueue(tx, &req, T0)).unwrap_err();
+    assert!(err.to_string().contains("company 42 not found"), "{err}");
+}
+
+#[test]
+fn manual_jobs_are_claimed_before_scheduled_ones() {
+    let (_d, store, c) = setup(3);
+    enq(&store, c[0], JobSource::Scheduled, T0);
+    enq(&store, c[1], JobSource::CatchUp, T0);
+    enq(&store, c[2], JobSource::Manual, T0.plus(Duration::from_secs(1)));
+    let now = T0.plus(Duration::from_secs(2));
+    assert_eq!(claim_at(&store, now).unwrap().company_id, c[2]);
+    assert_eq!(claim_at(&store, now).unwrap().company_id, c[0]);
+    assert_eq!(claim_at(&store, now).unwrap().company_id, c[1]);
+    assert!(claim_at(&store, now).is_none());
+}
+
+#[test]
+fn failure_retries_after_backoff_then_fails_with_last_error() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Scheduled, T0).job().id;
+    let mut now = T0;
+    for attempt in 1..=3u32 {
+        let job = claim_at(&store, now).expect("claimable");
+        assert_eq!(job.attempt, attempt);
+        let job = store
+            .write(|tx| fail(tx, id, &format!("boom {attempt}"), true, now, &backoff(), 0.5))
+            .unwrap();
+        check_invariants(&store);
+        if attempt < 3 {
+            assert_eq!(job.status, JobStatus::Pending);
+            let expected = backoff::delay(&backoff(), attempt, 0.5);
+            assert_eq!(job.run_at, now.plus(expected));
+            assert!(claim_at(&store, now.plus(expected).minus(Duration::from_millis(1))).is_none());
+            now = now.plus(expected);
+        } else {
+            assert_eq!(job.status, JobStatus::Failed);
+            assert_eq!(job.error.as_deref(), Some("boom 3"));
+        }
+    }
+    assert!(claim_at(&store, now.plus(Duration::from_secs(86400))).is_none());
+}
+
+#[test]
+fn non_retryable_failure_is_final() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Manual, T0).job().id;
+    claim_at(&store, T0).unwrap();
+    let job = store
+        .write(|tx| fail(tx, id, "robots.txt forbids", false, T0, &backoff(), 0.5))
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Failed);
+    check_invariants(&store);
+}
+
+#[test]
+fn expired_lease_returns_job_to_pending_with_attempt_counted() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Scheduled, T0).job().id;
+    claim_at(&store, T0).unwrap();
+    let early = store
+        .write(|tx| rescue_expired(tx, T0.plus(LEASE).minus(Duration::from_secs(1))))
+        .unwrap();
+    assert!(early.is_empty());
+    // A heartbeat pushes the lease out.
+    let hb = T0.plus(Duration::from_secs(200));
+    store
+        .write(|tx| heartbeat(tx, id, hb, LEASE, 40, Default::default()))
+        .unwrap();
+    assert!(store.write(|tx| rescue_expired(tx, T0.plus(LEASE))).unwrap().is_empty());
+    let later = hb.plus(LEASE).plus(Duration::from_secs(1));
+    let rescued = store.write(|tx| rescue_expired(tx, later)).unwrap();
+    check_invariants(&store);
+    assert_eq!(rescued.len(), 1);
+    assert_eq!(rescued[0].status, JobStatus::Pending);
+    assert_eq!(rescued[0].attempt, 1);
+    assert_eq!(claim_at(&store, later).unwrap().attempt, 2);
+}
+
+#[test]
+fn lease_expiry_on_last_attempt_fails_the_job() {
+    let (_d, store, c) = setup(1);
+    let mut req = EnqueueRequest::new(c[0], JobSource::Scheduled);
+    req.max_attempts = 1;
+    store.write(|tx| enqueue(tx, &req, T0)).unwrap();
+    claim_at(&store, T0).unwrap();
+    let rescued = store.write(|tx| rescue_all(tx, T0)).unwrap();
+    assert_eq!(rescued[0].status, JobStatus::Failed);
+    assert!(rescued[0].error.as_deref().unwrap().contains("stopped before finishing"));
+    check_invariants(&store);
+}
+
+#[test]
+fn cancel_stops_heartbeats_and_retry_requeues() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Manual, T0).job().id;
+    claim_at(&store, T0).unwrap();
+    store.write(|tx| cancel(tx, id, T0)).unwrap();
+    check_invariants(&store);
+    let err = store
+        .write(|tx| heartbeat(tx, id, T0, LEASE, 10, Default::default()))
+        .unwrap_err();
+    assert!(err.to_string().contains("is cancelled"), "{err}");
+    assert!(store.write(|tx| complete(tx, id, Default::default(), T0)).is_err());
+    let again = store.write(|tx| retry(tx, id, T0, 3)).unwrap();
+    assert!(again.created());
+    assert_eq!(again.job().status, JobStatus::Pending);
+    assert_eq!(again.job().attempt, 0);
+    check_invariants(&store);
+    let err = store.write(|tx| retry(tx, id, T0, 3)).unwrap_err();
+    assert!(err.to_string().contains("only failed or cancelled"), "{err}");
+}
+
+#[test]
+fn release_gives_the_attempt_back_and_complete_clears_active() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Manual, T0).job().id;
+    claim_at(&store, T0).unwrap();
+    let released = store.write(|tx| release(tx, id, T0)).unwrap();
+    assert_eq!((released.status, released.attempt), (JobStatus::Pending, 0));
+    check_invariants(&store);
+    claim_at(&store, T0).unwrap();
+    let done = store.write(|tx| complete(tx, id, Default::default(), T0)).unwrap();
+    assert_eq!((done.status, done.progress), (JobStatus::Completed, 100));
+    check_invariants(&store);
+    assert!(enq(&store, c[0], JobSource::Scheduled, T0).created());
+}

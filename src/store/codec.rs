@@ -1,0 +1,95 @@
+//! Record encoding: one format-version byte, then postcard.
+//!
+//! Invariant: every value written to a record table starts with the record
+//! type's `FORMAT` byte. A reader that meets a byte it does not know reports
+//! the table and key instead of guessing. When a record's shape changes, bump
+//! its `FORMAT`, keep decoding the old one here, and bump the schema version.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::StoreError;
+
+/// A type stored as a record.
+pub trait Record: Serialize + DeserializeOwned {
+    /// Table name, for messages.
+    const TABLE: &'static str;
+    /// Format version written as the first byte.
+    const FORMAT: u8 = 1;
+}
+
+pub fn encode<R: Record>(record: &R) -> Vec<u8> {
+    let mut out = vec![R::FORMAT];
+    // postcard only fails on writer errors or unsupported serde features,
+    // neither of which a Vec and our plain structs can produce.
+    out.extend(postcard::to_stdvec(record).expect("records always encode"));
+    out
+}
+
+pub fn decode<R: Record>(bytes: &[u8], key: &dyn std::fmt::Display) -> Result<R, StoreError> {
+    let fail = |reason: String| StoreError::Decode {
+        table: R::TABLE,
+        key: key.to_string(),
+        reason,
+    };
+    match bytes.split_first() {
+        Some((&v, rest)) if v == R::FORMAT => {
+            postcard::from_bytes(rest).map_err(|e| fail(e.to_string()))
+        }
+        Some((&v, _)) => Err(fail(format!(
+            "format version {v}, this build reads {}",
+            R::FORMAT
+        ))),
+        None => Err(fail("empty record".into())),
+    }
+}
+
+impl Record for crate::model::Company {
+    const TABLE: &'static str = "companies";
+}
+impl Record for crate::model::User {
+    const TABLE: &'static str = "users";
+}
+impl Record for crate::model::Preference {
+    const TABLE: &'static str = "preferences";
+}
+impl Record for crate::model::Job {
+    const TABLE: &'static str = "jobs";
+}
+impl Record for crate::model::Posting {
+    const TABLE: &'static str = "postings";
+}
+impl Record for crate::model::SnapshotEntry {
+    const TABLE: &'static str = "snapshots";
+}
+impl Record for crate::model::AttentionItem {
+    const TABLE: &'static str = "attention";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Posting, Timestamp};
+
+    #[test]
+    fn round_trip_and_version_byte() {
+        let p = Posting {
+            id: 7,
+            company_id: 1,
+            job_id: 2,
+            url: "https://example.com/jobs/1".into(),
+            title: "Engineer".into(),
+            first_seen: Timestamp::from_millis(5),
+            baseline: false,
+        };
+        let bytes = encode(&p);
+        assert_eq!(bytes[0], 1);
+        assert_eq!(decode::<Posting>(&bytes, &7).unwrap(), p);
+        let mut newer = bytes.clone();
+        newer[0] = 9;
+        let err = decode::<Posting>(&newer, &7).unwrap_err().to_string();
+        assert!(err.contains("postings/7") && err.contains("format version 9"), "{err}");
+        assert!(decode::<Posting>(&[], &7).is_err());
+        assert!(decode::<Posting>(&[1, 0xff], &7).is_err());
+    }
+}

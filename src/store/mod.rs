@@ -1,0 +1,262 @@
+//! The redb file: tables, record encoding, schema version, migrations.
+//!
+//! Owns every byte on disk; nothing else knows the encoding. All access is
+//! through [`Store::read`] and [`Store::write`], which run a closure inside one
+//! transaction; callers on the async runtime use [`Store::run`] so redb's
+//! blocking I/O stays off the async workers.
+//!
+//! Invariants:
+//! - One process opens the file (redb's file lock). A second gets
+//!   [`StoreError::InUse`] at once, with the holder's PID, never a hang.
+//! - `meta["schema_version"]` equals [`SCHEMA_VERSION`] after open: older
+//!   files are migrated in one transaction, newer ones refused.
+//! - Ids come from per-table counters in `meta` and are never reused.
+
+pub mod codec;
+mod companies;
+mod postings;
+mod schema;
+pub mod tables;
+mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+
+pub use companies::{CompanyPatch, company_by_ref};
+pub use postings::{NewLink, PostingFilter};
+pub use schema::SCHEMA_VERSION;
+pub use tables::{Rx, Tx, View};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database {path} is in use by another process ({holder}); stop that process, or while `scoutly run` is running use the CLI, which then talks to it over its admin socket"
+    )]
+    InUse { path: String, holder: String },
+    #[error(
+        "database {path} was written by a newer Scoutly (schema version {found}; this build reads up to {supported}); install the newer scoutly or restore a backup"
+    )]
+    NewerSchema {
+        path: String,
+        found: u64,
+        supported: u64,
+    },
+    #[error("cannot open database {path}: {message}")]
+    Open { path: String, message: String },
+    #[error("database error: {0}; if it persists, check the disk and restore from a backup")]
+    Db(#[from] redb::Error),
+    #[error("stored record {table}/{key} cannot be decoded ({reason}); restore from a backup")]
+    Decode {
+        table: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl StoreError {
+    pub fn not_found(what: &'static str, key: impl std::fmt::Display) -> Self {
+        StoreError::NotFound {
+            what,
+            key: key.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Handle to the open database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.inner.path).finish()
+    }
+}
+
+fn pid_file(db: &Path) -> PathBuf {
+    db.with_extension("pid")
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path`, migrating it to the
+    /// current schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        let shown = path.display().to_string();
+        let db = match Database::create(path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                let holder = std::fs::read_to_string(pid_file(path))
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u32>().ok())
+                    .map(|pid| format!("PID {pid}"))
+                    .unwrap_or_else(|| "PID unknown".into());
+                return Err(StoreError::InUse {
+                    path: shown,
+                    holder,
+                });
+            }
+            Err(e) => {
+                return Err(StoreError::Open {
+                    path: shown,
+                    message: e.to_string(),
+                });
+            }
+        };
+        // Best effort: the PID only improves the "in use" message.
+        let _ = std::fs::write(pid_file(path), format!("{}\n", std::process::id()));
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                path: path.to_path_buf(),
+            }),
+        };
+        schema::upgrade(&store)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Run `f` in a read-only snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(&Rx) -> Result<T>) -> Result<T> {
+        let txn = self.inner.db.begin_read()?;
+        let tables = Rx::open(&txn)?;
+        f(&tables)
+    }
+
+    /// Run `f` in one read-write transaction; commits only when `f` succeeds.
+    pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let txn = self.inner.db.begin_write()?;
+        let out = {
+            let mut tables = Tx::open(&txn)?;
+            f(&mut tables)?
+        };
+        txn.commit()?;
+        Ok(out)
+    }
+
+    /// Run blocking store work on tokio's blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(r) => r,
+            Err(e) => Err(StoreError::Invalid(format!("store task failed: {e}"))),
+        }
+    }
+
+    /// Whether a write transaction can be committed right now.
+    pub fn probe_writable(&self) -> Result<()> {
+        let txn = self.inner.db.begin_write()?;
+        txn.open_table(tables::META)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(pid_file(&self.path));
+    }
+}
+
+/// Read a counter or setting from `meta`.
+pub fn meta_get(v: &impl View, key: &str) -> Result<Option<u64>> {
+    Ok(v.meta().get(key)?.map(|g| g.value()))
+}
+
+pub fn meta_set(tx: &mut Tx<'_>, key: &str, value: u64) -> Result<()> {
+    tx.meta.insert(key, value)?;
+    Ok(())
+}
+
+/// Allocate the next id of a table (ids start at 1).
+pub fn next_id(tx: &mut Tx<'_>, table: &str) -> Result<u64> {
+    let key = format!("next_id.{table}");
+    let id = meta_get(tx, &key)?.unwrap_or(1);
+    meta_set(tx, &key, id + 1)?;
+    Ok(id)
+}
+
+/// Decode every record of a `u64 → bytes` table.
+pub fn all_records<R: codec::Record>(
+    t: &impl ReadableTable<u64, tables::Bytes>,
+) -> Result<Vec<R>> {
+    let mut out = Vec::new();
+    for row in t.iter()? {
+        let (k, v) = row?;
+        out.push(codec::decode(v.value(), &k.value())?);
+    }
+    Ok(out)
+}
+
+/// Decode one record of a `u64 → bytes` table.
+pub fn get_record<R: codec::Record>(
+    t: &impl ReadableTable<u64, tables::Bytes>,
+    id: u64,
+) -> Result<Option<R>> {
+    match t.get(id)? {
+        Some(v) => Ok(Some(codec::decode(v.value(), &id)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn put_record<R: codec::Record>(
+    t: &mut redb::Table<'_, u64, tables::Bytes>,
+    id: u64,
+    record: &R,
+) -> Result<()> {
+    t.insert(id, codec::encode(record).as_slice())?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use companies::{
+    get_company, insert_company, list_companies, patch_company, put_company, remove_company,
+};
+pub use postings::{
+    clear_attention, count_postings, has_snapshot, list_attention, list_postings, record_links,
+    set_attention, snapshot_links,
+};
+pub use users::{
+    get_user, hash_token, insert_user, list_users, preferences_of_user, track, tracked_companies,
+    untrack, user_by_ref, user_by_token,
+};

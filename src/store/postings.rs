@@ -1,0 +1,139 @@
+//! Snapshots (links seen per company), postings and attention items.
+//!
+//! Invariant: a (company, canonical link) pair enters the snapshot and becomes
+//! a posting in the same transaction, exactly once; callers commit that
+//! transaction together with the job's completion (DESIGN.md invariant 3).
+
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use super::{Result, Tx, View, all_records, codec, next_id, put_record};
+use crate::model::{AttentionItem, Id, Posting, SnapshotEntry, Timestamp};
+
+/// A job link found by a scrape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLink {
+    pub url: String,
+    pub title: String,
+}
+
+/// Merge a scrape's links into the company's snapshot. Links never seen before
+/// become postings; on the company's first scrape they are marked baseline.
+pub fn record_links(
+    tx: &mut Tx<'_>,
+    company_id: Id,
+    job_id: Id,
+    links: &[NewLink],
+    now: Timestamp,
+) -> Result<Vec<Posting>> {
+    let baseline = !has_snapshot(tx, company_id)?;
+    let mut new = Vec::new();
+    for link in links {
+        let key = (company_id, link.url.as_str());
+        let existing: Option<SnapshotEntry> = match tx.snapshots.get(key)? {
+            Some(v) => Some(codec::decode(v.value(), &link.url)?),
+            None => None,
+        };
+        let entry = match existing {
+            Some(mut e) => {
+                e.last_seen = now;
+                e
+            }
+            None => {
+                let id = next_id(tx, "postings")?;
+                let posting = Posting {
+                    id,
+                    company_id,
+                    job_id,
+                    url: link.url.clone(),
+                    title: link.title.clone(),
+                    first_seen: now,
+                    baseline,
+                };
+                put_record(&mut tx.postings, id, &posting)?;
+                new.push(posting);
+                SnapshotEntry {
+                    first_seen: now,
+                    last_seen: now,
+                }
+            }
+        };
+        tx.snapshots.insert(key, codec::encode(&entry).as_slice())?;
+    }
+    Ok(new)
+}
+
+pub fn has_snapshot(v: &impl View, company_id: Id) -> Result<bool> {
+    Ok(v
+        .snapshots()
+        .range((company_id, "")..(company_id + 1, ""))?
+        .next()
+        .is_some())
+}
+
+/// Links in a company's snapshot.
+pub fn snapshot_links(v: &impl View, company_id: Id) -> Result<Vec<(String, SnapshotEntry)>> {
+    let mut out = Vec::new();
+    for row in v.snapshots().range((company_id, "")..(company_id + 1, ""))? {
+        let (k, val) = row?;
+        let url = k.value().1.to_string();
+        let entry = codec::decode(val.value(), &url)?;
+        out.push((url, entry));
+    }
+    Ok(out)
+}
+
+/// Which postings to list.
+#[derive(Debug, Clone, Default)]
+pub struct PostingFilter {
+    /// Only these companies (a user's tracked ones); `None` = all.
+    pub companies: Option<Vec<Id>>,
+    pub since: Option<Timestamp>,
+    pub include_baseline: bool,
+    pub limit: usize,
+}
+
+/// Postings, newest first.
+pub fn list_postings(v: &impl View, filter: &PostingFilter) -> Result<Vec<Posting>> {
+    let mut out = Vec::new();
+    for row in v.postings().iter()?.rev() {
+        let (k, val) = row?;
+        let p: Posting = codec::decode(val.value(), &k.value())?;
+        if filter.since.is_some_and(|s| p.first_seen < s) {
+            continue;
+        }
+        if p.baseline && !filter.include_baseline {
+            continue;
+        }
+        if let Some(cs) = &filter.companies
+            && !cs.contains(&p.company_id)
+        {
+            continue;
+        }
+        out.push(p);
+        if filter.limit > 0 && out.len() >= filter.limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+pub fn set_attention(tx: &mut Tx<'_>, company_id: Id, reason: &str, now: Timestamp) -> Result<()> {
+    let item = AttentionItem {
+        company_id,
+        reason: reason.to_string(),
+        since: now,
+    };
+    put_record(&mut tx.attention, company_id, &item)
+}
+
+pub fn clear_attention(tx: &mut Tx<'_>, company_id: Id) -> Result<bool> {
+    Ok(tx.attention.remove(company_id)?.is_some())
+}
+
+pub fn list_attention(v: &impl View) -> Result<Vec<AttentionItem>> {
+    all_records(v.attention())
+}
+
+pub fn count_postings(v: &impl View) -> Result<u64> {
+    Ok(v.postings().len()?)
+}

@@ -1,0 +1,147 @@
+//! Table definitions and the two views over them (read and write).
+//!
+//! Index invariants, maintained only by `queue` and this module's writers:
+//! - `jobs_active[company]` = the one pending or in-progress job of a company.
+//! - `jobs_runnable` holds exactly the pending jobs, keyed
+//!   `(priority, run_at, id)` so the first entry per priority is the next to claim.
+//! - `jobs_leases` holds exactly the in-progress jobs, keyed `(lease_until, id)`.
+//! - `company_names`/`user_names` hold lowercase names, unique.
+//! - `prefs_by_user` mirrors `prefs` with the key reversed.
+
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction};
+
+use super::StoreError;
+
+pub type Bytes = &'static [u8];
+
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub const COMPANIES: TableDefinition<u64, Bytes> = TableDefinition::new("companies");
+pub const COMPANY_NAMES: TableDefinition<&str, u64> = TableDefinition::new("company_names");
+pub const USERS: TableDefinition<u64, Bytes> = TableDefinition::new("users");
+pub const USER_NAMES: TableDefinition<&str, u64> = TableDefinition::new("user_names");
+pub const USER_TOKENS: TableDefinition<Bytes, u64> = TableDefinition::new("user_tokens");
+/// (company, user) → Preference.
+pub const PREFS: TableDefinition<(u64, u64), Bytes> = TableDefinition::new("prefs");
+/// (user, company) → ().
+pub const PREFS_BY_USER: TableDefinition<(u64, u64), ()> = TableDefinition::new("prefs_by_user");
+pub const JOBS: TableDefinition<u64, Bytes> = TableDefinition::new("jobs");
+/// (priority, run_at ms, job id) → ().
+pub const JOBS_RUNNABLE: TableDefinition<(u8, u64, u64), ()> = TableDefinition::new("jobs_runnable");
+/// company id → job id.
+pub const JOBS_ACTIVE: TableDefinition<u64, u64> = TableDefinition::new("jobs_active");
+/// (lease_until ms, job id) → ().
+pub const JOBS_LEASES: TableDefinition<(u64, u64), ()> = TableDefinition::new("jobs_leases");
+/// (company, canonical link) → SnapshotEntry.
+pub const SNAPSHOTS: TableDefinition<(u64, &str), Bytes> = TableDefinition::new("snapshots");
+pub const POSTINGS: TableDefinition<u64, Bytes> = TableDefinition::new("postings");
+pub const ATTENTION: TableDefinition<u64, Bytes> = TableDefinition::new("attention");
+
+/// Read access shared by read-only and read-write transactions, so each
+/// query is written once.
+pub trait View {
+    type Meta: ReadableTable<&'static str, u64>;
+    type Rec: ReadableTable<u64, Bytes>;
+    type Name: ReadableTable<&'static str, u64>;
+    type Token: ReadableTable<Bytes, u64>;
+    type Pair: ReadableTable<(u64, u64), Bytes>;
+    type PairSet: ReadableTable<(u64, u64), ()>;
+    type Runnable: ReadableTable<(u8, u64, u64), ()>;
+    type IdMap: ReadableTable<u64, u64>;
+    type Snap: ReadableTable<(u64, &'static str), Bytes>;
+
+    fn meta(&self) -> &Self::Meta;
+    fn companies(&self) -> &Self::Rec;
+    fn company_names(&self) -> &Self::Name;
+    fn users(&self) -> &Self::Rec;
+    fn user_names(&self) -> &Self::Name;
+    fn user_tokens(&self) -> &Self::Token;
+    fn prefs(&self) -> &Self::Pair;
+    fn prefs_by_user(&self) -> &Self::PairSet;
+    fn jobs(&self) -> &Self::Rec;
+    fn jobs_runnable(&self) -> &Self::Runnable;
+    fn jobs_active(&self) -> &Self::IdMap;
+    fn jobs_leases(&self) -> &Self::PairSet;
+    fn snapshots(&self) -> &Self::Snap;
+    fn postings(&self) -> &Self::Rec;
+    fn attention(&self) -> &Self::Rec;
+}
+
+macro_rules! tables {
+    ($name:ident $(<$lt:lifetime>)?, $tbl:ident, $txn:ty) => {
+        pub struct $name$(<$lt>)? {
+            pub meta: $tbl<$($lt,)? &'static str, u64>,
+            pub companies: $tbl<$($lt,)? u64, Bytes>,
+            pub company_names: $tbl<$($lt,)? &'static str, u64>,
+            pub users: $tbl<$($lt,)? u64, Bytes>,
+            pub user_names: $tbl<$($lt,)? &'static str, u64>,
+            pub user_tokens: $tbl<$($lt,)? Bytes, u64>,
+            pub prefs: $tbl<$($lt,)? (u64, u64), Bytes>,
+            pub prefs_by_user: $tbl<$($lt,)? (u64, u64), ()>,
+            pub jobs: $tbl<$($lt,)? u64, Bytes>,
+            pub jobs_runnable: $tbl<$($lt,)? (u8, u64, u64), ()>,
+            pub jobs_active: $tbl<$($lt,)? u64, u64>,
+            pub jobs_leases: $tbl<$($lt,)? (u64, u64), ()>,
+            pub snapshots: $tbl<$($lt,)? (u64, &'static str), Bytes>,
+            pub postings: $tbl<$($lt,)? u64, Bytes>,
+            pub attention: $tbl<$($lt,)? u64, Bytes>,
+        }
+
+        impl$(<$lt>)? View for $name$(<$lt>)? {
+            type Meta = $tbl<$($lt,)? &'static str, u64>;
+            type Rec = $tbl<$($lt,)? u64, Bytes>;
+            type Name = $tbl<$($lt,)? &'static str, u64>;
+            type Token = $tbl<$($lt,)? Bytes, u64>;
+            type Pair = $tbl<$($lt,)? (u64, u64), Bytes>;
+            type PairSet = $tbl<$($lt,)? (u64, u64), ()>;
+            type Runnable = $tbl<$($lt,)? (u8, u64, u64), ()>;
+            type IdMap = $tbl<$($lt,)? u64, u64>;
+            type Snap = $tbl<$($lt,)? (u64, &'static str), Bytes>;
+            fn meta(&self) -> &Self::Meta { &self.meta }
+            fn companies(&self) -> &Self::Rec { &self.companies }
+            fn company_names(&self) -> &Self::Name { &self.company_names }
+            fn users(&self) -> &Self::Rec { &self.users }
+            fn user_names(&self) -> &Self::Name { &self.user_names }
+            fn user_tokens(&self) -> &Self::Token { &self.user_tokens }
+            fn prefs(&self) -> &Self::Pair { &self.prefs }
+            fn prefs_by_user(&self) -> &Self::PairSet { &self.prefs_by_user }
+            fn jobs(&self) -> &Self::Rec { &self.jobs }
+            fn jobs_runnable(&self) -> &Self::Runnable { &self.jobs_runnable }
+            fn jobs_active(&self) -> &Self::IdMap { &self.jobs_active }
+            fn jobs_leases(&self) -> &Self::PairSet { &self.jobs_leases }
+            fn snapshots(&self) -> &Self::Snap { &self.snapshots }
+            fn postings(&self) -> &Self::Rec { &self.postings }
+            fn attention(&self) -> &Self::Rec { &self.attention }
+        }
+
+        impl$(<$lt>)? $name$(<$lt>)? {
+            pub fn open(txn: $txn) -> Result<Self, StoreError> {
+                Ok(Self {
+                    meta: txn.open_table(META)?,
+                    companies: txn.open_table(COMPANIES)?,
+                    company_names: txn.open_table(COMPANY_NAMES)?,
+                    users: txn.open_table(USERS)?,
+                    user_names: txn.open_table(USER_NAMES)?,
+                    user_tokens: txn.open_table(USER_TOKENS)?,
+                    prefs: txn.open_table(PREFS)?,
+                    prefs_by_user: txn.open_table(PREFS_BY_USER)?,
+                    jobs: txn.open_table(JOBS)?,
+                    jobs_runnable: txn.open_table(JOBS_RUNNABLE)?,
+                    jobs_active: txn.open_table(JOBS_ACTIVE)?,
+                    jobs_leases: txn.open_table(JOBS_LEASES)?,
+                    snapshots: txn.open_table(SNAPSHOTS)?,
+                    postings: txn.open_table(POSTINGS)?,
+                    attention: txn.open_table(ATTENTION)?,
+                })
+            }
+        }
+    };
+}
+
+/// Tables inside a read-write transaction.
+pub type Tx<'t> = WriteTables<'t>;
+/// Tables inside a read-only snapshot.
+pub type Rx = ReadTables;
+
+tables!(WriteTables<'t>, Table, &'t WriteTransaction);
+
+tables!(ReadTables, ReadOnlyTable, &ReadTransaction);

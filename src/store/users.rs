@@ -1,0 +1,142 @@
+//! Users, token hashes and preferences.
+
+use redb::ReadableTable;
+use sha2::{Digest, Sha256};
+
+use super::companies::{get_company, refresh_effective_rank};
+use super::{Result, StoreError, Tx, View, all_records, codec, get_record, next_id, put_record};
+use crate::model::{Id, Preference, Rank, Role, Timestamp, User};
+
+/// SHA-256 of an API token: the only form in which tokens are stored.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub fn insert_user(
+    tx: &mut Tx<'_>,
+    name: &str,
+    role: Role,
+    token_hash: [u8; 32],
+    now: Timestamp,
+) -> Result<User> {
+    let key = name_key(name);
+    if tx.user_names.get(key.as_str())?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "a user named {name:?} already exists; choose another name"
+        )));
+    }
+    let id = next_id(tx, "users")?;
+    let user = User {
+        id,
+        name: name.trim().to_string(),
+        role,
+        token_hash,
+        created: now,
+        last_seen: None,
+    };
+    put_record(&mut tx.users, id, &user)?;
+    tx.user_names.insert(key.as_str(), id)?;
+    tx.user_tokens.insert(token_hash.as_slice(), id)?;
+    Ok(user)
+}
+
+pub fn get_user(v: &impl View, id: Id) -> Result<User> {
+    get_record(v.users(), id)?.ok_or_else(|| StoreError::not_found("user", id))
+}
+
+/// Find a user by id (digits) or name.
+pub fn user_by_ref(v: &impl View, reference: &str) -> Result<User> {
+    let reference = reference.trim();
+    let id = match reference.parse::<u64>() {
+        Ok(id) => Some(id),
+        Err(_) => v
+            .user_names()
+            .get(name_key(reference).as_str())?
+            .map(|g| g.value()),
+    };
+    match id {
+        Some(id) => get_user(v, id),
+        None => Err(StoreError::not_found("user", format!("{reference:?}"))),
+    }
+}
+
+pub fn user_by_token(v: &impl View, token: &str) -> Result<Option<User>> {
+    let hash = hash_token(token);
+    match v.user_tokens().get(hash.as_slice())? {
+        Some(id) => Ok(Some(get_user(v, id.value())?)),
+        None => Ok(None),
+    }
+}
+
+pub fn list_users(v: &impl View) -> Result<Vec<User>> {
+    all_records(v.users())
+}
+
+/// Set a user's rank for a company and start tracking it.
+pub fn track(
+    tx: &mut Tx<'_>,
+    user_id: Id,
+    company_id: Id,
+    rank: Rank,
+    now: Timestamp,
+) -> Result<Preference> {
+    get_user(tx, user_id)?;
+    get_company(tx, company_id)?;
+    let pref = Preference {
+        user_id,
+        company_id,
+        rank,
+        tracking: true,
+        updated: now,
+    };
+    tx.prefs
+        .insert((company_id, user_id), codec::encode(&pref).as_slice())?;
+    tx.prefs_by_user.insert((user_id, company_id), ())?;
+    refresh_effective_rank(tx, company_id)?;
+    Ok(pref)
+}
+
+/// Stop tracking; the preference is removed.
+pub fn untrack(tx: &mut Tx<'_>, user_id: Id, company_id: Id) -> Result<()> {
+    let existed = tx.prefs.remove((company_id, user_id))?.is_some();
+    tx.prefs_by_user.remove((user_id, company_id))?;
+    if !existed {
+        return Err(StoreError::not_found(
+            "preference",
+            format!("of user {user_id} for company {company_id}"),
+        ));
+    }
+    refresh_effective_rank(tx, company_id)?;
+    Ok(())
+}
+
+pub fn preferences_of_user(v: &impl View, user_id: Id) -> Result<Vec<Preference>> {
+    let mut out = Vec::new();
+    for row in v
+        .prefs_by_user()
+        .range((user_id, 0)..=(user_id, u64::MAX))?
+    {
+        let (company, user) = {
+            let (k, _) = row?;
+            (k.value().1, k.value().0)
+        };
+        if let Some(v) = v.prefs().get((company, user))? {
+            out.push(codec::decode(v.value(), &format!("({company}, {user})"))?);
+        }
+    }
+    Ok(out)
+}
+
+/// Companies a user tracks (ids), for filtering postings.
+pub fn tracked_companies(v: &impl View, user_id: Id) -> Result<Vec<Id>> {
+    Ok(preferences_of_user(v, user_id)?
+        .into_iter()
+        .filter(|p| p.tracking)
+        .map(|p| p.company_id)
+        .collect())
+}
+
