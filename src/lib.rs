@@ -12,3 +12,6 @@ pub mod config;
 pub mod model;
 pub mod queue;
 pub mod store;
+pub mod extract;
+pub mod fetch;
+pub mod scheduler;

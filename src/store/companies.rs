@@ -157,3 +157,45 @@ pub fn refresh_effective_rank(tx: &mut Tx<'_>, company_id: Id) -> Result<Option<
     }
     Ok(best)
 }
+
+/// Record a successful scrape in the company's health.
+pub fn record_success(tx: &mut Tx<'_>, company_id: Id, now: Timestamp) -> Result<Company> {
+    let mut c = get_company(tx, company_id)?;
+    let h = &mut c.health;
+    h.last_attempt = Some(now);
+    h.last_success = Some(now);
+    h.consecutive_failures = 0;
+    h.successes += 1;
+    h.backoff_until = None;
+    h.last_error = None;
+    if h.state != crate::model::CompanyState::Quarantined {
+        h.state = crate::model::CompanyState::Healthy;
+    }
+    put_company(tx, &c)?;
+    Ok(c)
+}
+
+/// Record a failed attempt. When `backoff_until` is given the company is not
+/// scheduled again before then.
+pub fn record_failure(
+    tx: &mut Tx<'_>,
+    company_id: Id,
+    now: Timestamp,
+    error: &str,
+    backoff_until: Option<Timestamp>,
+) -> Result<Company> {
+    let mut c = get_company(tx, company_id)?;
+    let h = &mut c.health;
+    h.last_attempt = Some(now);
+    h.consecutive_failures += 1;
+    h.failures += 1;
+    h.last_error = Some(error.to_string());
+    if let Some(until) = backoff_until {
+        h.backoff_until = Some(until);
+        if h.state == crate::model::CompanyState::Healthy {
+            h.state = crate::model::CompanyState::BackingOff;
+        }
+    }
+    put_company(tx, &c)?;
+    Ok(c)
+}

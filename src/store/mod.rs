@@ -250,7 +250,8 @@ pub fn put_record<R: codec::Record>(
 pub(crate) mod tests;
 
 pub use companies::{
-    get_company, insert_company, list_companies, patch_company, put_company, remove_company,
+    get_company, insert_company, list_companies, patch_company, put_company, record_failure,
+    record_success, remove_company,
 };
 pub use postings::{
     clear_attention, count_postings, has_snapshot, list_attention, list_postings, record_links,

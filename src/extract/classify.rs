@@ -1,0 +1,258 @@
+//! Which links lead to a job posting.
+//!
+//! A careers page also links its home, blog, legal pages, social profiles,
+//! assets, department filters and tag pages; none of those may surface as a
+//! "new posting" when the site edits its navigation. The rules, in order:
+//! 1. a company's exclude pattern drops the link; its include pattern keeps it;
+//! 2. assets and links off the site (other than known job boards) are dropped;
+//! 3. on a job-board host, a path of two or more segments is a posting;
+//! 4. elsewhere the path must hold a job keyword segment (`jobs`, `careers`,
+//!    `positions`, `openings`, …) followed by a posting segment: an id (has a
+//!    digit) or a multi-word slug that is not a known non-job page; a slug
+//!    without digits also needs a job-title word (in the slug or the link
+//!    text) or a sibling link with the same parent path (postings come in
+//!    lists, "life-at-acme" comes alone);
+//! 5. or the path has a job keyword and the query carries a job id
+//!    (`gh_jid`, `jobId`, …).
+
+use std::collections::HashMap;
+
+use regex::RegexSet;
+use url::Url;
+
+use super::JobLink;
+
+/// Hosts of hosted job boards (suffix match).
+const JOB_BOARD_HOSTS: &[&str] = &[
+    "greenhouse.io",
+    "lever.co",
+    "ashbyhq.com",
+    "workable.com",
+    "smartrecruiters.com",
+    "recruitee.com",
+    "bamboohr.com",
+    "myworkdayjobs.com",
+    "breezy.hr",
+    "teamtailor.com",
+    "jobvite.com",
+    "personio.de",
+    "personio.com",
+    "workforcenow.adp.com",
+    "icims.com",
+];
+
+const JOB_SEGMENTS: &[&str] = &[
+    "job", "jobs", "career", "careers", "position", "positions", "opening", "openings", "vacancy",
+    "vacancies", "role", "roles", "opportunity", "opportunities", "posting", "postings",
+    "requisition", "requisitions", "req", "o", "j", "offer", "offers", "apply", "karriere",
+    "stellen", "stellenangebote", "emplois", "empleos", "vacatures", "join-us", "work-with-us",
+];
+
+/// Segments that name a listing, a filter or an about-us page, never a posting.
+const NON_JOB_SEGMENTS: &[&str] = &[
+    "search", "filter", "filters", "category", "categories", "department", "departments", "team",
+    "teams", "location", "locations", "tag", "tags", "page", "benefits", "culture", "life", "faq",
+    "faqs", "students", "university", "values", "diversity", "inclusion", "perks", "process",
+    "hiring-process", "how-we-hire", "about", "events", "blog", "news", "alerts", "job-alerts",
+    "saved", "login", "signup", "register", "privacy", "terms", "cookies", "rss", "feed", "all",
+    "index", "remote", "apply", "open-positions", "open-roles", "openings", "early-careers",
+    "internships", "graduates", "talent-community", "general-application", "sitemap",
+];
+
+const NON_JOB_PREFIXES: &[&str] = &[
+    "life-at", "our-", "meet-", "why-", "working-at", "work-at", "how-", "benefits-", "about-",
+];
+
+/// Words that show up in job titles; a slug or link text containing one reads
+/// like a posting.
+const TITLE_WORDS: &[&str] = &[
+    "engineer", "developer", "manager", "designer", "analyst", "specialist", "lead", "director",
+    "intern", "associate", "scientist", "sales", "representative", "coordinator", "administrator",
+    "consultant", "officer", "assistant", "head", "architect", "technician", "writer", "editor",
+    "accountant", "recruiter", "product", "marketing", "support", "operations", "counsel", "nurse",
+    "teacher", "researcher", "programmer", "sre", "devops", "frontend", "backend", "fullstack",
+    "full-stack", "executive", "advocate", "strategist", "controller", "partner", "agent",
+];
+
+const ASSET_EXTENSIONS: &[&str] = &[
+    ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".zip",
+    ".mp4", ".mp3", ".woff", ".woff2", ".ttf", ".xml", ".json", ".rss", ".txt", ".doc", ".docx",
+];
+
+const JOB_ID_PARAMS: &[&str] = &[
+    "gh_jid", "jobid", "job_id", "jid", "id", "posting_id", "postingid", "req_id", "reqid",
+    "requisitionid", "vacancyid", "vacancy_id", "pid", "job",
+];
+
+/// A company's job-link rules: built-in heuristics plus its own patterns.
+#[derive(Debug, Clone, Default)]
+pub struct LinkFilter {
+    include: Option<RegexSet>,
+    exclude: Option<RegexSet>,
+}
+
+impl LinkFilter {
+    /// Build from a company's include/exclude regexes.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, regex::Error> {
+        let set = |p: &[String]| -> Result<Option<RegexSet>, regex::Error> {
+            if p.is_empty() {
+                Ok(None)
+            } else {
+                RegexSet::new(p).map(Some)
+            }
+        };
+        Ok(Self {
+            include: set(include)?,
+            exclude: set(exclude)?,
+        })
+    }
+
+    /// Keep the links of one page that lead to postings, in page order.
+    pub fn keep(&self, page: &Url, links: Vec<JobLink>) -> Vec<JobLink> {
+        let page_site = site_key(page);
+        let verdicts: Vec<Verdict> = links
+            .iter()
+            .map(|l| self.judge(&page_site, &l.url, &l.text))
+            .collect();
+        // Sibling count per parent path, among links that need one.
+        let mut parents: HashMap<String, usize> = HashMap::new();
+        for (l, v) in links.iter().zip(&verdicts) {
+            if *v != Verdict::No {
+                *parents.entry(parent_path(&l.url)).or_default() += 1;
+            }
+        }
+        links
+            .into_iter()
+            .zip(verdicts)
+            .filter(|(l, v)| match v {
+                Verdict::Yes => true,
+                Verdict::IfSiblings => parents.get(&parent_path(&l.url)).is_some_and(|&n| n >= 2),
+                Verdict::No => false,
+            })
+            .map(|(l, _)| l)
+            .collect()
+    }
+
+    fn judge(&self, page_site: &str, url: &Url, text: &str) -> Verdict {
+        let s = url.as_str();
+        if self.exclude.as_ref().is_some_and(|x| x.is_match(s)) {
+            return Verdict::No;
+        }
+        if self.include.as_ref().is_some_and(|x| x.is_match(s)) {
+            return Verdict::Yes;
+        }
+        let path = url.path().to_ascii_lowercase();
+        if ASSET_EXTENSIONS.iter().any(|e| path.ends_with(e)) {
+            return Verdict::No;
+        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if is_job_board(&host) {
+            let listing = segments
+                .last()
+                .is_some_and(|l| NON_JOB_SEGMENTS.contains(l) || JOB_SEGMENTS.contains(l));
+            return if segments.len() >= 2 && !listing {
+                Verdict::Yes
+            } else {
+                Verdict::No
+            };
+        }
+        if site_key(url) != page_site {
+            return Verdict::No;
+        }
+        let Some(k) = segments.iter().position(|s| JOB_SEGMENTS.contains(s)) else {
+            return Verdict::No;
+        };
+        let after = &segments[k + 1..];
+        if after.is_empty() {
+            return if has_job_id_param(url) {
+                Verdict::Yes
+            } else {
+                Verdict::No
+            };
+        }
+        if after.iter().any(|s| is_non_job(s)) && !after.last().is_some_and(|s| has_digit(s)) {
+            return Verdict::No;
+        }
+        let last = after.last().copied().unwrap_or_default();
+        if after.iter().any(|s| looks_like_id(s)) {
+            return Verdict::Yes;
+        }
+        let words = last.split(['-', '_']).filter(|w| !w.is_empty()).count();
+        if words < 2 {
+            return Verdict::No;
+        }
+        let text = text.to_ascii_lowercase();
+        if TITLE_WORDS
+            .iter()
+            .any(|w| last.contains(w) || text.contains(w))
+        {
+            Verdict::Yes
+        } else {
+            Verdict::IfSiblings
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Yes,
+    IfSiblings,
+    No,
+}
+
+fn is_job_board(host: &str) -> bool {
+    JOB_BOARD_HOSTS
+        .iter()
+        .any(|b| host == *b || host.ends_with(&format!(".{b}")))
+}
+
+fn is_non_job(seg: &str) -> bool {
+    NON_JOB_SEGMENTS.contains(&seg) || NON_JOB_PREFIXES.iter().any(|p| seg.starts_with(p))
+}
+
+fn has_digit(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// An id-like segment: has a digit and is not a year-like or page-like token.
+fn looks_like_id(s: &str) -> bool {
+    has_digit(s) && s.len() >= 2 && !s.starts_with("page")
+}
+
+fn has_job_id_param(url: &Url) -> bool {
+    url.query_pairs().any(|(k, v)| {
+        !v.is_empty() && JOB_ID_PARAMS.contains(&k.to_ascii_lowercase().as_str())
+    })
+}
+
+fn parent_path(url: &Url) -> String {
+    let path = url.path().trim_end_matches('/');
+    let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+    format!("{}{}", url.host_str().unwrap_or_default(), parent)
+}
+
+/// An approximation of the registrable domain: the last two labels, or three
+/// when the second-level label is a generic one under a country code
+/// (`acme.co.uk`). IP addresses are their own site.
+fn site_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))) {
+        return host;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let n = labels.len();
+    if n <= 2 {
+        return host;
+    }
+    let generic = ["co", "com", "org", "net", "ac", "gov", "edu"];
+    let take = if labels[n - 1].len() == 2 && generic.contains(&labels[n - 2]) {
+        3
+    } else {
+        2
+    };
+    labels[n.saturating_sub(take)..].join(".")
+}
+
+#[cfg(test)]
+mod tests;

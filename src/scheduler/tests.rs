@@ -1,0 +1,133 @@
+use std::time::Duration;
+
+use super::*;
+use crate::config::standard_bands;
+use crate::model::{CompanyState, JobStatus, Rank, Role};
+use crate::store::tests::{company, temp_store};
+use crate::store::{hash_token, insert_company, insert_user, put_company, record_success, track};
+
+const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn policy() -> RankPolicy {
+    RankPolicy::new(&standard_bands())
+}
+
+/// A store with one user tracking companies at the given ranks.
+fn setup(ranks: &[i64]) -> (tempfile::TempDir, Store, Vec<Id>) {
+    let (dir, store) = temp_store();
+    let ids = store
+        .write(|tx| {
+            let u = insert_user(tx, "ann", Role::User, hash_token("t"), T0)?;
+            let mut ids = Vec::new();
+            for (i, r) in ranks.iter().enumerate() {
+                let c = insert_company(tx, company(&format!("c{i}")), T0)?;
+                track(tx, u.id, c.id, Rank::new(*r).unwrap(), T0)?;
+                ids.push(c.id);
+            }
+            Ok(ids)
+        })
+        .unwrap();
+    (dir, store, ids)
+}
+
+fn set_last_success(store: &Store, id: Id, at: Timestamp) {
+    store
+        .write(|tx| {
+            let mut c = store::get_company(tx, id)?;
+            c.health.last_success = Some(at);
+            put_company(tx, &c)
+        })
+        .unwrap();
+}
+
+/// Claim and complete every runnable job at `now`; returns company ids in claim order.
+fn drain(store: &Store, now: Timestamp) -> Vec<Id> {
+    let mut done = Vec::new();
+    while let Some(job) = store.write(|tx| queue::claim(tx, now, HOUR)).unwrap() {
+        store
+            .write(|tx| {
+                queue::complete(tx, job.id, Default::default(), now)?;
+                record_success(tx, job.company_id, now)
+            })
+            .unwrap();
+        done.push(job.company_id);
+    }
+    done
+}
+
+#[test]
+fn due_follows_rank_interval_since_last_success() {
+    let (_d, store, ids) = setup(&[90, 5]);
+    let companies = |s: &Store| s.read(|rx| store::list_companies(rx)).unwrap();
+    // Never scraped: both due.
+    assert_eq!(plan(&companies(&store), T0, &policy()).len(), 2);
+    set_last_success(&store, ids[0], T0);
+    set_last_success(&store, ids[1], T0);
+    let at = |h: u64| T0.plus(HOUR * h as u32);
+    assert!(plan(&companies(&store), at(23), &policy()).is_empty());
+    let due: Vec<Id> = plan(&companies(&store), at(24), &policy()).iter().map(|d| d.company_id).collect();
+    assert_eq!(due, vec![ids[0]]);
+    let due = plan(&companies(&store), at(120), &policy());
+    assert_eq!(due.len(), 2);
+    assert_eq!(due[0].company_id, ids[0], "rank 90 is 5x overdue, rank 5 only 1x");
+}
+
+#[test]
+fn untracked_quarantined_and_backing_off_are_skipped() {
+    let (_d, store, ids) = setup(&[50, 50, 50]);
+    store
+        .write(|tx| {
+            let mut c = store::get_company(tx, ids[0])?;
+            c.health.state = CompanyState::Quarantined;
+            put_company(tx, &c)?;
+            let mut c = store::get_company(tx, ids[1])?;
+            c.health.backoff_until = Some(T0.plus(HOUR));
+            put_company(tx, &c)?;
+            insert_company(tx, company("untracked"), T0)
+        })
+        .unwrap();
+    let companies = store.read(|rx| store::list_companies(rx)).unwrap();
+    let due: Vec<Id> = plan(&companies, T0, &policy()).iter().map(|d| d.company_id).collect();
+    assert_eq!(due, vec![ids[2]]);
+    let due = plan(&companies, T0.plus(HOUR), &policy());
+    assert_eq!(due.len(), 2, "backoff over");
+}
+
+#[test]
+fn simulated_ten_days_scrape_each_company_per_its_band() {
+    let (_d, store, ids) = setup(&[90, 70, 20]);
+    let mut count = std::collections::HashMap::new();
+    let mut now = T0;
+    for _ in 0..(10 * 24) {
+        run_pass(&store, now, &policy(), JobSource::Scheduled, 3).unwrap();
+        for c in drain(&store, now) {
+            *count.entry(c).or_insert(0) += 1;
+        }
+        now = now.plus(HOUR);
+    }
+    // 240 h: every 24 h → 10, every 48 h → 5, every 96 h → 3 (0, 96, 192).
+    assert_eq!(count[&ids[0]], 10);
+    assert_eq!(count[&ids[1]], 5);
+    assert_eq!(count[&ids[2]], 3);
+}
+
+#[test]
+fn catch_up_after_downtime_enqueues_each_once_most_overdue_first() {
+    let (_d, store, ids) = setup(&[90, 20, 50]);
+    set_last_success(&store, ids[0], T0); // 24 h interval
+    set_last_success(&store, ids[1], T0); // 96 h interval
+    set_last_success(&store, ids[2], T0.plus(HOUR * 24)); // 72 h interval
+    // Off for 30 days.
+    let now = T0.plus(HOUR * 24 * 30);
+    let report = run_pass(&store, now, &policy(), JobSource::CatchUp, 3).unwrap();
+    assert_eq!(report.enqueued, 3);
+    let again = run_pass(&store, now.plus(HOUR), &policy(), JobSource::Scheduled, 3).unwrap();
+    assert_eq!(again.enqueued, 0, "never once per missed period");
+    let jobs = store
+        .read(|rx| queue::list_jobs(rx, &Default::default()))
+        .unwrap();
+    assert!(jobs.iter().all(|j| j.source == JobSource::CatchUp && j.status == JobStatus::Pending));
+    assert_eq!(drain(&store, now.plus(HOUR)), vec![ids[0], ids[2], ids[1]]);
+    assert_eq!(last_pass(&store).unwrap(), Some(now.plus(HOUR)));
+}
