@@ -20,7 +20,8 @@ use std::time::Duration;
 
 pub use ops::{
     ActiveCounts, EnqueueRequest, Enqueued, JobFilter, cancel, claim, complete, count_by_status,
-    enqueue, fail, get_job, heartbeat, list_jobs, release, rescue_all, rescue_expired, retry,
+    enqueue, fail, get_job, heartbeat, list_jobs, next_lease_expiry, next_runnable_at, release,
+    rescue_all, rescue_expired, retry,
 };
 
 use crate::clock::SharedClock;

@@ -370,3 +370,28 @@ pub fn count_by_status(v: &impl View) -> Result<ActiveCounts> {
     }
     Ok(c)
 }
+
+/// When the next pending job becomes claimable (`None`: nothing pending). A
+/// read-only check, so idle workers do not write (and fsync) to poll.
+pub fn next_runnable_at(v: &impl View) -> Result<Option<Timestamp>> {
+    let mut best: Option<Timestamp> = None;
+    for priority in [JobSource::Manual.priority(), JobSource::Scheduled.priority()] {
+        let first = v
+            .jobs_runnable()
+            .range((priority, 0, 0)..=(priority, u64::MAX, u64::MAX))?
+            .next()
+            .transpose()?
+            .map(|(k, _)| Timestamp::from_millis(k.value().1 as i64));
+        if let Some(t) = first {
+            best = Some(best.map_or(t, |b: Timestamp| b.min(t)));
+        }
+    }
+    Ok(best)
+}
+
+/// The earliest lease expiry among running jobs.
+pub fn next_lease_expiry(v: &impl View) -> Result<Option<Timestamp>> {
+    Ok(v.jobs_leases()
+        .first()?
+        .map(|(k, _)| Timestamp::from_millis(k.value().0 as i64)))
+}

@@ -1,0 +1,283 @@
+//! Wiring and shutdown, nothing else.
+//!
+//! Start: directories → store (rescue jobs a dead process left running) →
+//! fetcher, queue, scheduler, workers → HTTP listener and admin socket →
+//! status files. Stop (SIGTERM/SIGINT): cancel the token so nothing new is
+//! claimed, give in-flight jobs `workers.shutdown_grace`, then release what
+//! is left, wait for every tracked task with a hard deadline, close the
+//! store, remove the socket.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::SharedClock;
+use crate::config::{Config, Paths, RankBand};
+use crate::control::{Control, Request};
+use crate::fetch::Fetcher;
+use crate::http::{self, AppState};
+use crate::queue::Queue;
+use crate::scheduler::{RankPolicy, Scheduler, SchedulerState};
+use crate::status::{self, Live};
+use crate::store::Store;
+use crate::worker::{Pipeline, WorkerPool};
+use crate::{admin, demo};
+
+/// Why the appliance could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Paths(#[from] crate::config::PathsError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Admin(#[from] admin::AdminError),
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    #[error("cannot listen on {addr}: {source}; choose another address with --listen or http.listen")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("demo: {0}")]
+    Demo(String),
+}
+
+/// How to run.
+pub struct RunOptions {
+    pub config: Config,
+    pub paths: Paths,
+    pub listen: Option<SocketAddr>,
+    pub demo: bool,
+    pub clock: SharedClock,
+}
+
+/// Settings that make the demo show results within a minute.
+fn demo_config(mut config: Config, site: &demo::DemoSite) -> Config {
+    config.schedule.preset = "demo".into();
+    config.schedule.bands = vec![RankBand {
+        min: 1,
+        max: 100,
+        interval: Duration::from_secs(10),
+    }];
+    config.scheduler.pass_interval = Duration::from_secs(2);
+    config.politeness.delay = Duration::from_millis(300);
+    config.status.write_interval = Duration::from_secs(2);
+    config.fetch.allowed_private = vec![site.addr];
+    config
+}
+
+/// Register the demo companies and a demo admin; prints its token.
+fn seed_demo(control: &Control, site: &demo::DemoSite) -> Result<(), AppError> {
+    let err = |e: crate::control::ControlError| AppError::Demo(e.message);
+    let token = match control.execute(Request::UserAdd {
+        name: "demo".into(),
+        admin: true,
+    }) {
+        Ok(v) => v["token"].as_str().unwrap_or_default().to_string(),
+        Err(e) if e.code == "conflict" => String::new(),
+        Err(e) => return Err(err(e)),
+    };
+    for (i, (slug, name)) in demo::COMPANIES.iter().enumerate() {
+        let url = site.careers_url(slug);
+        let r = control.execute(Request::CompanyAdd {
+            name: name.to_string(),
+            urls: vec![url.clone()],
+            rank: Some(90 - 20 * i as i64),
+            mode: Some("http".into()),
+            include: vec![],
+            exclude: vec![],
+            user: Some("demo".into()),
+        });
+        match r {
+            Ok(_) => {}
+            // A kept data directory: point the company at this run's site.
+            Err(e) if e.code == "conflict" => {
+                control
+                    .execute(Request::CompanySet {
+                        company: name.to_string(),
+                        name: None,
+                        urls: Some(vec![url]),
+                        mode: None,
+                        include: None,
+                        exclude: None,
+                    })
+                    .map_err(err)?;
+            }
+            Err(e) => return Err(err(e)),
+        }
+    }
+    if !token.is_empty() {
+        println!("demo API token (shown once): {token}");
+    }
+    Ok(())
+}
+
+pub async fn run(opts: RunOptions) -> Result<(), AppError> {
+    let RunOptions {
+        mut config,
+        paths,
+        listen,
+        demo,
+        clock,
+    } = opts;
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+
+    let site = if demo {
+        let site = demo::start(Duration::from_secs(20), &tracker, cancel.clone())
+            .await
+            .map_err(|e| AppError::Demo(e.to_string()))?;
+        config = demo_config(config, &site);
+        Some(site)
+    } else {
+        None
+    };
+    let config = Arc::new(config);
+
+    paths.create()?;
+    let store = Store::open(&paths.database())?;
+    let queue = Queue::new(store.clone(), clock.clone(), config.queue.clone());
+    let rescued = queue.rescue_all()?;
+    if !rescued.is_empty() {
+        tracing::warn!(count = rescued.len(), "returned jobs left running by a previous process to pending");
+    }
+
+    let listen = listen.unwrap_or(config.http.listen);
+    let http_listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| AppError::Listen { addr: listen, source })?;
+    let listen = http_listener.local_addr().unwrap_or(listen);
+    let admin_listener = admin::bind(&paths.socket())?;
+
+    let work_available = Arc::new(tokio::sync::Notify::new());
+    let sched_state = Arc::new(SchedulerState::default());
+    let live = Live {
+        started: clock.now(),
+        listen: listen.to_string(),
+        concurrency: config.workers.max_concurrency,
+        pass_interval: config.scheduler.pass_interval,
+        preset: config.schedule.preset.clone(),
+        scheduler: sched_state.clone(),
+    };
+    let mut control = Control::new(store.clone(), clock.clone(), config.clone());
+    control.live = Some(live.clone());
+    control.work_available = Some(work_available.clone());
+
+    if let Some(site) = &site {
+        let c = control.clone();
+        let addr = site.addr;
+        let site_ref = demo::DemoSite { addr };
+        tokio::task::spawn_blocking(move || seed_demo(&c, &site_ref))
+            .await
+            .map_err(|e| AppError::Demo(e.to_string()))??;
+        println!("demo careers site: http://{addr}/acme/careers (a new posting every 20 s)");
+    }
+
+    let pipeline = Arc::new(Pipeline {
+        queue: queue.clone(),
+        fetcher: Fetcher::new(&config)?,
+        clock: clock.clone(),
+        max_pages: config.fetch.max_pages,
+        on_done: None,
+    });
+    let pool = WorkerPool {
+        pipeline,
+        queue: queue.clone(),
+        clock: clock.clone(),
+        concurrency: config.workers.max_concurrency,
+        grace: config.workers.shutdown_grace,
+        work_available: work_available.clone(),
+    };
+    pool.spawn(&tracker, cancel.clone());
+
+    let scheduler = Scheduler {
+        store: store.clone(),
+        clock: clock.clone(),
+        policy: RankPolicy::new(&config.schedule.bands),
+        interval: config.scheduler.pass_interval,
+        max_attempts: config.queue.max_attempts,
+        state: sched_state,
+        on_enqueue: work_available.clone(),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    };
+    tracker.spawn(scheduler.run(cancel.clone()));
+
+    tracker.spawn(admin::serve(admin_listener, control.clone(), tracker.clone(), cancel.clone()));
+
+    let state = AppState {
+        control: control.clone(),
+        data_dir: paths.data_dir.clone(),
+        min_free_disk: config.readiness.min_free_disk,
+    };
+    let c = cancel.clone();
+    tracker.spawn(async move {
+        if let Err(e) = http::serve(http_listener, state, async move { c.cancelled().await }).await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+
+    tracker.spawn(status_writer(control.clone(), paths.clone(), config.status.write_interval, cancel.clone()));
+
+    tracing::info!(%listen, data_dir = %paths.data_dir.display(), workers = config.workers.max_concurrency, "scoutly is running");
+    println!("scoutly is running: status at http://{listen}/status; `scoutly status` shows it here");
+
+    wait_for_signal(&cancel).await;
+    tracing::info!("shutting down: no new jobs; in-flight jobs get {:?}", config.workers.shutdown_grace);
+    cancel.cancel();
+    tracker.close();
+    let deadline = config.workers.shutdown_grace + Duration::from_secs(5);
+    if tokio::time::timeout(deadline, tracker.wait()).await.is_err() {
+        tracing::warn!("some tasks did not stop within {deadline:?}; exiting anyway");
+    }
+    let _ = std::fs::remove_file(paths.socket());
+    let final_report = status::build(&store, None, clock.now());
+    if let Ok(r) = final_report {
+        let _ = status::write_files(&r, &paths.status_json(), &paths.status_txt());
+    }
+    drop(control);
+    drop(queue);
+    drop(store);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal(cancel: &CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            return cancel.cancelled().await;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = cancel.cancelled() => {}
+    }
+}
+
+/// Rewrite the status files every `every` until cancelled.
+async fn status_writer(control: Control, paths: Paths, every: Duration, cancel: CancellationToken) {
+    loop {
+        let c = control.clone();
+        let p = paths.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let report = status::build(&c.store, c.live.as_ref(), c.clock.now())
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            status::write_files(&report, &p.status_json(), &p.status_txt())
+        })
+        .await;
+        if let Ok(Err(e)) = r {
+            tracing::warn!(error = %e, "cannot write status files");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The command line as data (clap derive).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "scoutly", version, about = "Watches companies' careers pages for new job postings")]
+pub struct Cli {
+    /// Config file (else $SCOUTLY_CONFIG, else /etc/scoutly/scoutly.toml, else built-in defaults).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Data directory (else $SCOUTLY_DATA_DIR, $STATE_DIRECTORY, ./scoutly-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Whether this runs the appliance (which logs at info level).
+    pub fn is_run(&self) -> bool {
+        matches!(self.command, Command::Run(_))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the appliance: scheduler, workers, HTTP server, status files.
+    Run(RunArgs),
+    /// What the appliance is doing.
+    Status,
+    /// Manage companies.
+    #[command(subcommand)]
+    Company(CompanyCmd),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Track a company for a user with a rank (1-100).
+    Track {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        company: String,
+        #[arg(long, allow_negative_numbers = true)]
+        rank: i64,
+    },
+    /// Stop tracking a company for a user.
+    Untrack {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        company: String,
+    },
+    /// List and control scrape jobs.
+    #[command(subcommand)]
+    Jobs(JobsCmd),
+    /// New postings, newest first.
+    Postings {
+        /// Only companies this user tracks.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only postings first seen at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Include baseline postings (already listed when tracking began).
+        #[arg(long)]
+        all: bool,
+    },
+    /// Companies that need a human.
+    Attention,
+    /// Run one scheduler pass now (for cron/anacron setups).
+    Enqueue,
+    /// Print or check configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also serve a built-in demo careers site and watch it.
+    #[arg(long)]
+    pub demo: bool,
+    /// Listen address (else $SCOUTLY_LISTEN, else http.listen).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCmd {
+    /// Add a company.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Careers page URL; repeat for several.
+        #[arg(long = "url", required = true)]
+        urls: Vec<String>,
+        /// Track it at this rank (for --user, else the built-in operator user).
+        #[arg(long, allow_negative_numbers = true)]
+        rank: Option<i64>,
+        /// auto, http or browser.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Regex: links matching it are job links.
+        #[arg(long)]
+        include: Vec<String>,
+        /// Regex: links matching it are never job links.
+        #[arg(long)]
+        exclude: Vec<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List companies.
+    List,
+    /// Show one company (id or name).
+    Show { company: String },
+    /// Change a company.
+    Set {
+        company: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Replaces all careers URLs; repeat for several.
+        #[arg(long = "url")]
+        urls: Vec<String>,
+        #[arg(long)]
+        mode: Option<String>,
+        /// Replaces the include patterns.
+        #[arg(long)]
+        include: Vec<String>,
+        /// Replaces the exclude patterns.
+        #[arg(long)]
+        exclude: Vec<String>,
+    },
+    /// Remove a company with its snapshot and postings.
+    Remove { company: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add a user; prints the id and API token once.
+    Add {
+        name: String,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCmd {
+    /// List jobs, newest first.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Scrape a company now (id or name).
+    Start { company: String },
+    /// Retry a failed or cancelled job.
+    Retry { job: u64 },
+    /// Cancel a pending or running job.
+    Cancel { job: u64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print the full default config with comments.
+    Default,
+    /// Validate a config file (default: the one scoutly would read).
+    Check { file: Option<PathBuf> },
+}

@@ -1,0 +1,167 @@
+//! The `scoutly` command line: parse, load config, then either run the
+//! appliance or turn a subcommand into a [`Request`] and execute it: over the
+//! admin socket when an appliance is running on this data directory, else
+//! directly against the database file.
+
+mod args;
+mod output;
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+pub use args::Cli;
+use args::{CompanyCmd, ConfigCmd, Command, JobsCmd, UserCmd};
+
+use crate::admin::{self, AdminError};
+use crate::config::{self, Config, Env, Paths};
+use crate::control::{Control, Request};
+use crate::store::Store;
+
+/// Exit code for configuration and usage mistakes.
+pub const EXIT_CONFIG: u8 = 2;
+
+/// A config problem, reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ConfigProblem(#[from] pub config::ConfigError);
+
+fn load_config(flag: Option<&Path>, env: &dyn Env) -> Result<Config, ConfigProblem> {
+    match config::find_config_file(flag, env) {
+        Some(path) => Ok(Config::load(&path)?),
+        None => Ok(Config::defaults()),
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
+    let paths = Paths::resolve(cli.data_dir.as_deref(), env);
+    let json = cli.json;
+    let request = match cli.command {
+        Command::Run(args) => {
+            let config = load_config(cli.config.as_deref(), env)?;
+            let listen = match (args.listen, env.var("SCOUTLY_LISTEN")) {
+                (Some(a), _) => Some(a),
+                (None, Some(s)) => Some(s.parse().with_context(|| {
+                    format!("$SCOUTLY_LISTEN={s:?} is not an address such as 127.0.0.1:8080")
+                })?),
+                (None, None) => None,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            return runtime
+                .block_on(crate::app::run(crate::app::RunOptions {
+                    config,
+                    paths,
+                    listen,
+                    demo: args.demo,
+                    clock: crate::clock::system(),
+                }))
+                .map_err(Into::into);
+        }
+        Command::Config(ConfigCmd::Default) => {
+            print!("{}", config::DEFAULT_TOML);
+            return Ok(());
+        }
+        Command::Config(ConfigCmd::Check { file }) => {
+            let path = file.or_else(|| config::find_config_file(cli.config.as_deref(), env));
+            match path {
+                Some(p) => {
+                    Config::load(&p).map_err(ConfigProblem)?;
+                    println!("config {} is valid", p.display());
+                }
+                None => println!("no config file found; the built-in defaults are in use (and valid)"),
+            }
+            return Ok(());
+        }
+        Command::Status => {
+            if json {
+                Request::Status
+            } else {
+                Request::StatusText
+            }
+        }
+        Command::Company(c) => company_request(c),
+        Command::User(UserCmd::Add { name, admin }) => Request::UserAdd { name, admin },
+        Command::User(UserCmd::List) => Request::UserList,
+        Command::Track { user, company, rank } => Request::Track { user, company, rank },
+        Command::Untrack { user, company } => Request::Untrack { user, company },
+        Command::Jobs(JobsCmd::List { status, company, limit }) => Request::JobsList { status, company, limit },
+        Command::Jobs(JobsCmd::Start { company }) => Request::JobsStart { company },
+        Command::Jobs(JobsCmd::Retry { job }) => Request::JobsRetry { job },
+        Command::Jobs(JobsCmd::Cancel { job }) => Request::JobsCancel { job },
+        Command::Postings { user, since, limit, all } => Request::Postings {
+            user,
+            since,
+            limit,
+            include_baseline: all,
+        },
+        Command::Attention => Request::Attention,
+        Command::Enqueue => Request::Enqueue,
+    };
+    let kind = output::Kind::of(&request);
+    let value = execute(&paths, cli.config.as_deref(), env, request)?;
+    output::print(kind, &value, json);
+    Ok(())
+}
+
+fn company_request(c: CompanyCmd) -> Request {
+    let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    match c {
+        CompanyCmd::Add {
+            name,
+            urls,
+            rank,
+            mode,
+            include,
+            exclude,
+            user,
+        } => Request::CompanyAdd {
+            name,
+            urls,
+            rank,
+            mode,
+            include,
+            exclude,
+            user,
+        },
+        CompanyCmd::List => Request::CompanyList,
+        CompanyCmd::Show { company } => Request::CompanyShow { company },
+        CompanyCmd::Set {
+            company,
+            name,
+            urls,
+            mode,
+            include,
+            exclude,
+        } => Request::CompanySet {
+            company,
+            name,
+            urls: some(urls),
+            mode,
+            include: some(include),
+            exclude: some(exclude),
+        },
+        CompanyCmd::Remove { company } => Request::CompanyRemove { company },
+    }
+}
+
+/// Through the running appliance if there is one, else directly.
+fn execute(paths: &Paths, config_flag: Option<&Path>, env: &dyn Env, req: Request) -> anyhow::Result<Value> {
+    match admin::call(&paths.socket(), &req) {
+        Ok(answer) => return answer.map_err(|e| anyhow::anyhow!(e.message)),
+        Err(AdminError::NotRunning(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let config = load_config(config_flag, env)?;
+    paths.create()?;
+    let store = Store::open(&paths.database())?;
+    let control = Control::new(store, crate::clock::system(), std::sync::Arc::new(config));
+    match control.execute(req) {
+        Ok(v) => Ok(v),
+        Err(e) => bail!(e.message),
+    }
+}

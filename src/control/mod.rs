@@ -1,0 +1,364 @@
+//! Operator commands as data.
+//!
+//! A [`Request`] is what a CLI subcommand asks for. [`Control::execute`] runs
+//! it against the store and queue and answers with the JSON view the CLI
+//! prints. The same code runs in two places: in the CLI process when no
+//! appliance holds the database, and inside `scoutly run` when the CLI sends
+//! the request over the admin socket. So a command behaves the same whether or
+//! not the appliance is running.
+//!
+//! Every input is validated here, and every error names the input and what is
+//! allowed.
+
+mod requests;
+mod validate;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+pub use requests::Request;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::model::{JobSource, JobStatus, Rank, Role};
+use crate::queue::{self, EnqueueRequest, JobFilter, Queue};
+use crate::scheduler::{RankPolicy, run_pass};
+use crate::status::{self, Live};
+use crate::store::{self, PostingFilter, Store, StoreError};
+use crate::views::{AttentionView, CompanyView, JobView, PostingView, PreferenceView, UserView};
+
+/// Name of the user that holds ranks given with `company add --rank` when no
+/// `--user` is named.
+pub const OPERATOR_USER: &str = "operator";
+
+/// A failed command: a machine-readable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[error("{message}")]
+pub struct ControlError {
+    /// `invalid_argument`, `not_found`, `conflict`, `unavailable` or `internal`.
+    pub code: String,
+    pub message: String,
+}
+
+impl ControlError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            code: "invalid_argument".into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ControlError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Conflict(_) => "conflict",
+            StoreError::Invalid(_) => "invalid_argument",
+            StoreError::InUse { .. } => "unavailable",
+            _ => "internal",
+        };
+        Self {
+            code: code.into(),
+            message: e.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = ControlError> = std::result::Result<T, E>;
+
+/// Executes requests; cheap to clone.
+#[derive(Clone)]
+pub struct Control {
+    pub store: Store,
+    pub queue: Queue,
+    pub clock: SharedClock,
+    pub config: Arc<Config>,
+    /// Set inside a running appliance.
+    pub live: Option<Live>,
+    /// Wakes idle workers after an enqueue (running appliance only).
+    pub work_available: Option<Arc<tokio::sync::Notify>>,
+}
+
+impl Control {
+    pub fn new(store: Store, clock: SharedClock, config: Arc<Config>) -> Self {
+        let queue = Queue::new(store.clone(), clock.clone(), config.queue.clone());
+        Self {
+            store,
+            queue,
+            clock,
+            config,
+            live: None,
+            work_available: None,
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(n) = &self.work_available {
+            n.notify_waiters();
+        }
+    }
+
+    /// Run one request. Blocking: call from a blocking context.
+    pub fn execute(&self, req: Request) -> Result<Value> {
+        let now = self.clock.now();
+        match req {
+            Request::CompanyAdd {
+                name,
+                urls,
+                rank,
+                mode,
+                include,
+                exclude,
+                user,
+            } => {
+                let new = validate::new_company(name, urls, mode, include, exclude)?;
+                let rank = rank.map(validate::rank).transpose()?;
+                let company = self.store.write(|tx| {
+                    let company = store::insert_company(tx, new, now)?;
+                    if let Some(rank) = rank {
+                        let user = match &user {
+                            Some(u) => store::user_by_ref(tx, u)?,
+                            None => operator_user(tx, now)?,
+                        };
+                        store::track(tx, user.id, company.id, rank, now)?;
+                    }
+                    store::get_company(tx, company.id)
+                })?;
+                Ok(json!(CompanyView::from(&company)))
+            }
+            Request::CompanyList => {
+                let list = self.store.read(|rx| store::list_companies(rx))?;
+                Ok(json!(list.iter().map(CompanyView::from).collect::<Vec<_>>()))
+            }
+            Request::CompanyShow { company } => {
+                let (c, snapshot, attention) = self.store.read(|rx| {
+                    let c = store::company_by_ref(rx, &company)?;
+                    let snapshot = store::snapshot_links(rx, c.id)?.len();
+                    let attention = store::list_attention(rx)?
+                        .into_iter()
+                        .find(|a| a.company_id == c.id);
+                    Ok((c, snapshot, attention))
+                })?;
+                let mut v = json!(CompanyView::from(&c));
+                v["snapshotLinks"] = json!(snapshot);
+                v["attention"] = json!(attention.map(|a| AttentionView::new(&a, c.name.clone())));
+                Ok(v)
+            }
+            Request::CompanySet {
+                company,
+                name,
+                urls,
+                mode,
+                include,
+                exclude,
+            } => {
+                let patch = validate::patch(name, urls, mode, include, exclude)?;
+                let c = self.store.write(|tx| {
+                    let id = store::company_by_ref(tx, &company)?.id;
+                    store::patch_company(tx, id, patch)
+                })?;
+                Ok(json!(CompanyView::from(&c)))
+            }
+            Request::CompanyRemove { company } => {
+                let c = self.store.write(|tx| {
+                    let c = store::company_by_ref(tx, &company)?;
+                    let active = store::View::jobs_active(tx).get(c.id)?.map(|g| g.value());
+                    if let Some(active) = active {
+                        queue::cancel(tx, active, now)?;
+                    }
+                    store::remove_company(tx, c.id)
+                })?;
+                Ok(json!({"removed": CompanyView::from(&c)}))
+            }
+            Request::UserAdd { name, admin } => {
+                let name = validate::name("user name", &name)?;
+                let token = new_token();
+                let role = if admin { Role::Admin } else { Role::User };
+                let user = self
+                    .store
+                    .write(|tx| store::insert_user(tx, &name, role, store::hash_token(&token), now))?;
+                Ok(json!(UserView::new(&user, Some(token))))
+            }
+            Request::UserList => {
+                let users = self.store.read(|rx| store::list_users(rx))?;
+                Ok(json!(users.iter().map(|u| UserView::new(u, None)).collect::<Vec<_>>()))
+            }
+            Request::Track { user, company, rank } => {
+                let rank = validate::rank(rank)?;
+                let pref = self.store.write(|tx| {
+                    let u = store::user_by_ref(tx, &user)?;
+                    let c = store::company_by_ref(tx, &company)?;
+                    store::track(tx, u.id, c.id, rank, now)
+                })?;
+                Ok(json!(PreferenceView::from(&pref)))
+            }
+            Request::Untrack { user, company } => {
+                let (u, c) = self.store.write(|tx| {
+                    let u = store::user_by_ref(tx, &user)?;
+                    let c = store::company_by_ref(tx, &company)?;
+                    store::untrack(tx, u.id, c.id)?;
+                    Ok((u.id, c.id))
+                })?;
+                Ok(json!({"userId": u, "companyId": c, "tracking": false}))
+            }
+            Request::JobsList { status, company, limit } => {
+                let status = status
+                    .map(|s| {
+                        JobStatus::parse(&s).ok_or_else(|| {
+                            ControlError::invalid(format!(
+                                "unknown job status {s:?}; allowed: {}",
+                                JobStatus::ALLOWED
+                            ))
+                        })
+                    })
+                    .transpose()?;
+                let jobs = self.store.read(|rx| {
+                    let company = company
+                        .as_deref()
+                        .map(|c| store::company_by_ref(rx, c).map(|c| c.id))
+                        .transpose()?;
+                    queue::list_jobs(
+                        rx,
+                        &JobFilter {
+                            status,
+                            company,
+                            limit: limit.unwrap_or(50).clamp(1, 10_000),
+                            ..Default::default()
+                        },
+                    )
+                })?;
+                Ok(json!(jobs.iter().map(JobView::from).collect::<Vec<_>>()))
+            }
+            Request::JobsStart { company } => {
+                let max = self.config.queue.max_attempts;
+                let out = self.store.write(|tx| {
+                    let c = store::company_by_ref(tx, &company)?;
+                    let mut req = EnqueueRequest::new(c.id, JobSource::Manual);
+                    req.max_attempts = max;
+                    queue::enqueue(tx, &req, now)
+                })?;
+                self.wake();
+                let created = out.created();
+                Ok(json!({"created": created, "job": JobView::from(out.job())}))
+            }
+            Request::JobsRetry { job } => {
+                let out = self.queue.retry(job)?;
+                self.wake();
+                Ok(json!({"created": out.created(), "job": JobView::from(out.job())}))
+            }
+            Request::JobsCancel { job } => {
+                let j = self.queue.cancel(job)?;
+                Ok(json!(JobView::from(&j)))
+            }
+            Request::Postings {
+                user,
+                since,
+                limit,
+                include_baseline,
+            } => {
+                let since = since
+                    .map(|s| {
+                        crate::model::Timestamp::parse_rfc3339(&s).ok_or_else(|| {
+                            ControlError::invalid(format!(
+                                "--since {s:?} is not a time; use RFC 3339 such as 2026-01-31T09:00:00Z"
+                            ))
+                        })
+                    })
+                    .transpose()?;
+                let postings = self.store.read(|rx| {
+                    let companies = user
+                        .as_deref()
+                        .map(|u| {
+                            let u = store::user_by_ref(rx, u)?;
+                            store::tracked_companies(rx, u.id)
+                        })
+                        .transpose()?;
+                    store::list_postings(
+                        rx,
+                        &PostingFilter {
+                            companies,
+                            since,
+                            include_baseline,
+                            limit: limit.unwrap_or(100).clamp(1, 10_000),
+                        },
+                    )
+                })?;
+                Ok(json!(postings.iter().map(PostingView::from).collect::<Vec<_>>()))
+            }
+            Request::Enqueue => {
+                let policy = RankPolicy::new(&self.config.schedule.bands);
+                let report = run_pass(
+                    &self.store,
+                    now,
+                    &policy,
+                    JobSource::Scheduled,
+                    self.config.queue.max_attempts,
+                )?;
+                self.wake();
+                Ok(json!({
+                    "companies": report.considered,
+                    "due": report.due,
+                    "enqueued": report.enqueued,
+                }))
+            }
+            Request::Attention => {
+                let items = self.store.read(|rx| {
+                    let items = store::list_attention(rx)?;
+                    items
+                        .iter()
+                        .map(|a| {
+                            let name = store::get_company(rx, a.company_id)
+                                .map(|c| c.name)
+                                .unwrap_or_default();
+                            Ok(AttentionView::new(a, name))
+                        })
+                        .collect::<store::Result<Vec<_>>>()
+                })?;
+                Ok(json!(items))
+            }
+            Request::Status => {
+                let report = status::build(&self.store, self.live.as_ref(), now)?;
+                Ok(json!(report))
+            }
+            Request::StatusText => {
+                let report = status::build(&self.store, self.live.as_ref(), now)?;
+                Ok(json!(status::render_text(&report)))
+            }
+        }
+    }
+}
+
+use redb::ReadableTable;
+
+/// The built-in operator user, created on first use with a token nobody
+/// knows (an admin can rotate it later).
+fn operator_user(tx: &mut store::Tx<'_>, now: crate::model::Timestamp) -> store::Result<crate::model::User> {
+    match store::user_by_ref(tx, OPERATOR_USER) {
+        Ok(u) => Ok(u),
+        Err(StoreError::NotFound { .. }) => store::insert_user(
+            tx,
+            OPERATOR_USER,
+            Role::Admin,
+            store::hash_token(&new_token()),
+            now,
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new random API token (256 bits, hex).
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    let mut s = String::from("sct_");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Validate a rank given as a plain number.
+pub fn parse_rank(v: i64) -> Result<Rank> {
+    validate::rank(v)
+}

@@ -1,0 +1,75 @@
+//! The request enum: one variant per CLI data command. Serialized as JSON on
+//! the admin socket (`{"op": "company_add", ...}`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    CompanyAdd {
+        name: String,
+        urls: Vec<String>,
+        rank: Option<i64>,
+        mode: Option<String>,
+        #[serde(default)]
+        include: Vec<String>,
+        #[serde(default)]
+        exclude: Vec<String>,
+        user: Option<String>,
+    },
+    CompanyList,
+    CompanyShow {
+        company: String,
+    },
+    CompanySet {
+        company: String,
+        name: Option<String>,
+        urls: Option<Vec<String>>,
+        mode: Option<String>,
+        include: Option<Vec<String>>,
+        exclude: Option<Vec<String>>,
+    },
+    CompanyRemove {
+        company: String,
+    },
+    UserAdd {
+        name: String,
+        admin: bool,
+    },
+    UserList,
+    Track {
+        user: String,
+        company: String,
+        rank: i64,
+    },
+    Untrack {
+        user: String,
+        company: String,
+    },
+    JobsList {
+        status: Option<String>,
+        company: Option<String>,
+        limit: Option<usize>,
+    },
+    JobsStart {
+        company: String,
+    },
+    JobsRetry {
+        job: u64,
+    },
+    JobsCancel {
+        job: u64,
+    },
+    Postings {
+        user: Option<String>,
+        since: Option<String>,
+        limit: Option<usize>,
+        #[serde(default)]
+        include_baseline: bool,
+    },
+    Enqueue,
+    Attention,
+    Status,
+    /// The status as the text `scoutly status` prints.
+    StatusText,
+}

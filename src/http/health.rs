@@ -1,0 +1,73 @@
+//! `/healthz`, `/readyz`, `/status`: no token, for the tunnel and operators.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::status;
+
+/// Alive: answers from memory, touches nothing.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready to do work: store writable, scheduler ticking, disk space left.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let mut reasons = Vec::new();
+    let probe = state.control.store.run(|s| s.probe_writable()).await;
+    if let Err(e) = probe {
+        reasons.push(format!("store not writable: {e}"));
+    }
+    if let Some(live) = &state.control.live {
+        let stale_after = live.pass_interval * 3 + Duration::from_secs(60);
+        let now = state.control.clock.now();
+        match live.scheduler.last_tick() {
+            Some(t) if now.since(t) > stale_after => reasons.push(format!(
+                "scheduler has not ticked since {t} (expected every {})",
+                humantime::format_duration(live.pass_interval)
+            )),
+            None => reasons.push("scheduler has not run its first pass yet".into()),
+            _ => {}
+        }
+    }
+    match free_space(&state.data_dir) {
+        Some(free) if free < state.min_free_disk => reasons.push(format!(
+            "only {} MiB free on the data directory's filesystem (readiness.min_free_disk is {} MiB)",
+            free >> 20,
+            state.min_free_disk >> 20
+        )),
+        _ => {}
+    }
+    if reasons.is_empty() {
+        (StatusCode::OK, Json(json!({"ready": true, "reasons": []})))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"ready": false, "reasons": reasons})))
+    }
+}
+
+pub async fn status(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let c = state.control.clone();
+    let now = c.clock.now();
+    let report = c
+        .store
+        .clone()
+        .run(move |s| status::build(s, c.live.as_ref(), now))
+        .await?;
+    Ok(Json(report))
+}
+
+/// Free bytes for unprivileged users on the filesystem holding `dir`.
+pub fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a writable statvfs.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}

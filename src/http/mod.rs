@@ -1,0 +1,71 @@
+//! The HTTP server: health, readiness, status and the JSON API.
+//!
+//! Reads the store and asks the queue to enqueue or cancel; never reaches
+//! into workers (DESIGN.md data flow). The server takes an already-bound
+//! listener and a shutdown future, so tests bind `127.0.0.1:0`.
+
+mod api;
+mod auth;
+mod error;
+mod health;
+mod input;
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use auth::Caller;
+pub use error::ApiError;
+pub use health::free_space;
+
+use crate::control::Control;
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub control: Control,
+    pub data_dir: PathBuf,
+    pub min_free_disk: u64,
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.control.config.http.max_request_body;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/status", get(health::status))
+        .route("/api/scraping/start", post(api::start))
+        .route("/api/scraping/status/{job_id}", get(api::job_status))
+        .route("/api/scraping/active", get(api::active))
+        .route("/api/scraping/history", get(api::history))
+        .route("/api/scraping/retry/{job_id}", post(api::retry))
+        .route("/api/scraping/cancel/{job_id}", post(api::cancel))
+        .route("/api/companies", get(api::companies).post(api::create_company))
+        .route(
+            "/api/companies/{id}",
+            get(api::company).patch(api::patch_company).delete(api::delete_company),
+        )
+        .route("/api/preferences", get(api::preferences))
+        .route(
+            "/api/preferences/{company_id}",
+            axum::routing::put(api::put_preference).delete(api::delete_preference),
+        )
+        .route("/api/postings", get(api::postings))
+        .route("/api/attention", get(api::attention))
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serve on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,185 @@
+//! What the appliance is doing, in one report: built from the store plus the
+//! live state of a running appliance, served at `/status`, written to
+//! `status.json`/`status.txt` in the runtime directory and printed by
+//! `scoutly status`.
+//!
+//! Status files are replaced atomically (write a temporary file, then rename)
+//! so a reader never sees half a file.
+
+mod text;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use text::render_text;
+
+use crate::model::{JobStatus, Timestamp};
+use crate::queue::{self, ActiveCounts, JobFilter};
+use crate::scheduler::SchedulerState;
+use crate::store::{self, PostingFilter, Result, Store};
+use crate::views::{JobView, PostingView};
+
+/// Live facts only a running appliance knows.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub started: Timestamp,
+    pub listen: String,
+    pub concurrency: usize,
+    pub pass_interval: Duration,
+    pub preset: String,
+    pub scheduler: Arc<SchedulerState>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub version: &'static str,
+    pub running: bool,
+    pub pid: Option<u32>,
+    pub now: String,
+    pub started_at: Option<String>,
+    pub uptime_seconds: Option<u64>,
+    pub listen: Option<String>,
+    pub database: String,
+    pub queue: ActiveCounts,
+    pub active_jobs: Vec<ActiveJob>,
+    pub concurrency: Concurrency,
+    pub scheduler: SchedulerView,
+    pub companies: CompanyCounts,
+    pub postings: PostingCounts,
+    /// Analysis budget use; no AI backend yet.
+    pub analysis: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveJob {
+    #[serde(flatten)]
+    pub job: JobView,
+    pub company_name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Concurrency {
+    pub limit: usize,
+    /// "fixed": `workers.max_concurrency`; adaptive control comes later.
+    pub mode: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchedulerView {
+    pub preset: Option<String>,
+    pub last_pass: Option<String>,
+    pub next_pass: Option<String>,
+    pub last_enqueued: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyCounts {
+    pub total: usize,
+    pub tracked: usize,
+    pub needing_attention: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostingCounts {
+    pub total: u64,
+    pub new_last_24h: usize,
+    pub recent: Vec<PostingView>,
+}
+
+/// Build the report at `now`.
+pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<StatusReport> {
+    store.read(|rx| {
+        let companies = store::list_companies(rx)?;
+        let attention = store::list_attention(rx)?;
+        let counts = queue::count_by_status(rx)?;
+        let mut active = Vec::new();
+        for status in [JobStatus::InProgress, JobStatus::Pending] {
+            let filter = JobFilter {
+                status: Some(status),
+                limit: 20,
+                ..Default::default()
+            };
+            for job in queue::list_jobs(rx, &filter)? {
+                let company_name = companies
+                    .iter()
+                    .find(|c| c.id == job.company_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                active.push(ActiveJob {
+                    job: JobView::from(&job),
+                    company_name,
+                });
+            }
+        }
+        let day_ago = now.minus(Duration::from_secs(86400));
+        let recent = store::list_postings(
+            rx,
+            &PostingFilter {
+                since: Some(day_ago),
+                limit: 1000,
+                ..Default::default()
+            },
+        )?;
+        let last_pass = store::meta_get(rx, crate::scheduler::LAST_PASS_KEY)?
+            .map(|ms| Timestamp::from_millis(ms as i64));
+        let last_pass = live
+            .and_then(|l| l.scheduler.last_tick())
+            .or(last_pass);
+        Ok(StatusReport {
+            version: env!("CARGO_PKG_VERSION"),
+            running: live.is_some(),
+            pid: live.map(|_| std::process::id()),
+            now: now.to_rfc3339(),
+            started_at: live.map(|l| l.started.to_rfc3339()),
+            uptime_seconds: live.map(|l| now.since(l.started).as_secs()),
+            listen: live.map(|l| l.listen.clone()),
+            database: store.path().display().to_string(),
+            queue: counts,
+            active_jobs: active,
+            concurrency: Concurrency {
+                limit: live.map_or(0, |l| l.concurrency),
+                mode: "fixed",
+            },
+            scheduler: SchedulerView {
+                preset: live.map(|l| l.preset.clone()),
+                last_pass: last_pass.map(|t| t.to_rfc3339()),
+                next_pass: live.and_then(|l| last_pass.map(|t| t.plus(l.pass_interval).to_rfc3339())),
+                last_enqueued: live.map(|l| l.scheduler.last_enqueued()),
+            },
+            companies: CompanyCounts {
+                total: companies.len(),
+                tracked: companies.iter().filter(|c| c.effective_rank.is_some()).count(),
+                needing_attention: attention.len(),
+            },
+            postings: PostingCounts {
+                total: store::count_postings(rx)?,
+                new_last_24h: recent.len(),
+                recent: recent.iter().take(5).map(PostingView::from).collect(),
+            },
+            analysis: None,
+        })
+    })
+}
+
+/// Replace `path` with `contents` atomically.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Write status.json and status.txt.
+pub fn write_files(report: &StatusReport, json: &Path, txt: &Path) -> std::io::Result<()> {
+    let body = serde_json::to_vec_pretty(report).map_err(std::io::Error::other)?;
+    write_atomic(json, &body)?;
+    write_atomic(txt, render_text(report).as_bytes())
+}

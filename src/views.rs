@@ -1,0 +1,197 @@
+//! JSON views of domain records: the shapes the HTTP API, the admin socket and
+//! the CLI's `--json` print (camelCase, RFC 3339 times). Only this module
+//! decides them; domain types stay free of presentation.
+
+use serde::Serialize;
+
+use crate::model::{AttentionItem, Company, Job, Posting, Preference, User};
+
+fn time(t: Option<crate::model::Timestamp>) -> Option<String> {
+    t.map(|t| t.to_rfc3339())
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyView {
+    pub id: u64,
+    pub name: String,
+    pub urls: Vec<String>,
+    pub mode: &'static str,
+    pub backend: Option<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub effective_rank: Option<u8>,
+    pub state: &'static str,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
+    pub consecutive_failures: u32,
+    pub successes: u64,
+    pub failures: u64,
+    pub backoff_until: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&Company> for CompanyView {
+    fn from(c: &Company) -> Self {
+        Self {
+            id: c.id,
+            name: c.name.clone(),
+            urls: c.urls.clone(),
+            mode: c.mode.as_str(),
+            backend: c.backend.clone(),
+            include: c.include.clone(),
+            exclude: c.exclude.clone(),
+            effective_rank: c.effective_rank.map(|r| r.get()),
+            state: c.health.state.as_str(),
+            last_attempt: time(c.health.last_attempt),
+            last_success: time(c.health.last_success),
+            consecutive_failures: c.health.consecutive_failures,
+            successes: c.health.successes,
+            failures: c.health.failures,
+            backoff_until: time(c.health.backoff_until),
+            last_error: c.health.last_error.clone(),
+            created_at: c.created.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    pub id: u64,
+    pub company_id: u64,
+    pub status: &'static str,
+    pub source: &'static str,
+    pub requested_by: Option<u64>,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub progress: u8,
+    pub pages: u32,
+    pub links_found: u32,
+    pub new_links: u32,
+    pub analysed: u32,
+    pub error: Option<String>,
+    pub run_at: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+}
+
+impl From<&Job> for JobView {
+    fn from(j: &Job) -> Self {
+        Self {
+            id: j.id,
+            company_id: j.company_id,
+            status: j.status.as_str(),
+            source: j.source.as_str(),
+            requested_by: j.requested_by,
+            attempt: j.attempt,
+            max_attempts: j.max_attempts,
+            progress: j.progress,
+            pages: j.counters.pages,
+            links_found: j.counters.links_found,
+            new_links: j.counters.new_links,
+            analysed: j.counters.analysed,
+            error: j.error.clone(),
+            run_at: j.run_at.to_rfc3339(),
+            created_at: j.created.to_rfc3339(),
+            started_at: time(j.started),
+            completed_at: time(j.completed),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostingView {
+    pub id: u64,
+    pub company_id: u64,
+    pub job_id: u64,
+    pub url: String,
+    pub title: String,
+    pub first_seen: String,
+    pub baseline: bool,
+}
+
+impl From<&Posting> for PostingView {
+    fn from(p: &Posting) -> Self {
+        Self {
+            id: p.id,
+            company_id: p.company_id,
+            job_id: p.job_id,
+            url: p.url.clone(),
+            title: p.title.clone(),
+            first_seen: p.first_seen.to_rfc3339(),
+            baseline: p.baseline,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: u64,
+    pub name: String,
+    pub role: &'static str,
+    pub created_at: String,
+    pub last_seen: Option<String>,
+    /// Only in the answer to `user add`: shown once, never stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl UserView {
+    pub fn new(u: &User, token: Option<String>) -> Self {
+        Self {
+            id: u.id,
+            name: u.name.clone(),
+            role: u.role.as_str(),
+            created_at: u.created.to_rfc3339(),
+            last_seen: time(u.last_seen),
+            token,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreferenceView {
+    pub user_id: u64,
+    pub company_id: u64,
+    pub rank: u8,
+    pub tracking: bool,
+    pub updated_at: String,
+}
+
+impl From<&Preference> for PreferenceView {
+    fn from(p: &Preference) -> Self {
+        Self {
+            user_id: p.user_id,
+            company_id: p.company_id,
+            rank: p.rank.get(),
+            tracking: p.tracking,
+            updated_at: p.updated.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttentionView {
+    pub company_id: u64,
+    pub company_name: String,
+    pub reason: String,
+    pub since: String,
+}
+
+impl AttentionView {
+    pub fn new(a: &AttentionItem, company_name: String) -> Self {
+        Self {
+            company_id: a.company_id,
+            company_name,
+            reason: a.reason.clone(),
+            since: a.since.to_rfc3339(),
+        }
+    }
+}

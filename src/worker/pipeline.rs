@@ -1,0 +1,264 @@
+//! One job: fetch every careers URL (following `rel="next"` up to the page
+//! limit) → extract job links → diff against the snapshot → commit.
+//!
+//! Invariant: snapshot update, new postings, company health and the job's
+//! completion commit in one transaction, and only while this worker still
+//! holds the claim (same attempt, still in progress). A job cancelled or
+//! reclaimed meanwhile commits nothing, so a link becomes a posting once.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use url::Url;
+
+use crate::clock::SharedClock;
+use crate::extract::{self, LinkFilter};
+use crate::fetch::{FetchError, Fetcher};
+use crate::model::{Company, Job, JobCounters, JobStatus, Timestamp};
+use crate::queue::{self, Queue, backoff};
+use crate::store::{self, NewLink, StoreError};
+
+/// How a job ended, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    Completed { new_postings: usize, baseline: bool },
+    Failed { error: String, final_attempt: bool },
+    /// Cancelled or reclaimed while running: results discarded.
+    Abandoned,
+    /// Shutdown grace ran out: lease released.
+    Released,
+}
+
+/// Everything one job needs.
+pub struct Pipeline {
+    pub queue: Queue,
+    pub fetcher: Fetcher,
+    pub clock: SharedClock,
+    pub max_pages: usize,
+    /// Called after each job with its outcome (status, tests).
+    pub on_done: Option<Box<dyn Fn(&Job, &JobOutcome) + Send + Sync>>,
+}
+
+#[derive(Debug)]
+struct Failure {
+    error: String,
+    retryable: bool,
+    attention: Option<String>,
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Self {
+        Failure {
+            retryable: e.retryable(),
+            attention: e.needs_attention().then(|| format!("careers page unreachable: {e}")),
+            error: format!("{}: {e}", e.class()),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure {
+            error: format!("store: {e}"),
+            retryable: true,
+            attention: None,
+        }
+    }
+}
+
+type Progress = Arc<Mutex<(u8, JobCounters)>>;
+
+impl Pipeline {
+    /// Run a claimed job to its end.
+    pub async fn run(&self, job: Job, cancel: &CancellationToken, grace: Duration) -> JobOutcome {
+        let span = tracing::info_span!("job", id = job.id, company = job.company_id, attempt = job.attempt);
+        self.run_inner(job, cancel, grace).instrument(span).await
+    }
+
+    async fn run_inner(&self, job: Job, cancel: &CancellationToken, grace: Duration) -> JobOutcome {
+        let progress: Progress = Arc::new(Mutex::new((0, JobCounters::default())));
+        let deadline = async {
+            cancel.cancelled().await;
+            tokio::time::sleep(grace).await;
+        };
+        let outcome = tokio::select! {
+            r = self.scrape(&job, &progress) => self.commit(&job, r).await,
+            _ = self.heartbeats(&job, &progress) => JobOutcome::Abandoned,
+            _ = deadline => self.release(&job).await,
+        };
+        match &outcome {
+            JobOutcome::Completed { new_postings, baseline } => {
+                tracing::info!(new_postings, baseline, "job completed")
+            }
+            JobOutcome::Failed { error, final_attempt } => {
+                tracing::warn!(%error, final_attempt, "job failed")
+            }
+            JobOutcome::Abandoned => tracing::info!("job cancelled or reclaimed; results discarded"),
+            JobOutcome::Released => tracing::info!("shutdown grace over; job lease released"),
+        }
+        if let Some(cb) = &self.on_done {
+            cb(&job, &outcome);
+        }
+        outcome
+    }
+
+    /// Renew the lease periodically; returns only when the claim is lost.
+    async fn heartbeats(&self, job: &Job, progress: &Progress) {
+        let period = (self.queue.lease() / 3).max(Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(period).await;
+            let (p, counters) = *progress.lock().unwrap_or_else(|e| e.into_inner());
+            if !self.beat(job, p, counters).await {
+                return;
+            }
+        }
+    }
+
+    /// One heartbeat; false when the job is no longer ours.
+    async fn beat(&self, job: &Job, progress: u8, counters: JobCounters) -> bool {
+        let q = self.queue.clone();
+        let (id, attempt) = (job.id, job.attempt);
+        let r = self
+            .queue
+            .store()
+            .run(move |_| {
+                let current = q.get(id)?;
+                if current.status != JobStatus::InProgress || current.attempt != attempt {
+                    return Ok(false);
+                }
+                q.heartbeat(id, progress, counters).map(|_| true)
+            })
+            .await;
+        match r {
+            Ok(ours) => ours,
+            Err(e) => {
+                tracing::warn!(error = %e, "heartbeat failed");
+                true
+            }
+        }
+    }
+
+    async fn scrape(&self, job: &Job, progress: &Progress) -> Result<(Vec<NewLink>, JobCounters), Failure> {
+        let company_id = job.company_id;
+        let company: Company = self
+            .queue
+            .store()
+            .run(move |s| s.read(|rx| store::get_company(rx, company_id)))
+            .await?;
+        let filter = LinkFilter::new(&company.include, &company.exclude).map_err(|e| Failure {
+            error: format!("invalid include/exclude pattern: {e}"),
+            retryable: false,
+            attention: Some(format!("invalid include/exclude pattern: {e}")),
+        })?;
+        let mut counters = JobCounters::default();
+        let mut links: Vec<NewLink> = Vec::new();
+        let mut seen_links = HashSet::new();
+        let budget = company.urls.len().max(1) * self.max_pages;
+        for start in &company.urls {
+            let mut next = Some(Url::parse(start).map_err(|e| Failure {
+                error: format!("careers URL {start:?} is not valid: {e}"),
+                retryable: false,
+                attention: Some(format!("careers URL {start:?} is not valid")),
+            })?);
+            let mut visited = HashSet::new();
+            while let Some(url) = next.take() {
+                if visited.len() >= self.max_pages || !visited.insert(url.to_string()) {
+                    break;
+                }
+                let page = self.fetcher.get(&url).await?;
+                let found = extract::job_links(&page.body, &page.url, &filter).map_err(|e| Failure {
+                    error: format!("{url}: {e}"),
+                    retryable: false,
+                    attention: None,
+                })?;
+                counters.pages += 1;
+                for l in found.jobs {
+                    if seen_links.insert(l.url.to_string()) {
+                        links.push(NewLink {
+                            url: l.url.into(),
+                            title: l.text,
+                        });
+                    }
+                }
+                counters.links_found = links.len() as u32;
+                next = found.next;
+                let pct = ((counters.pages as usize * 90) / budget).min(90) as u8;
+                *progress.lock().unwrap_or_else(|e| e.into_inner()) = (pct, counters);
+                self.beat(job, pct, counters).await;
+            }
+        }
+        Ok((links, counters))
+    }
+
+    async fn commit(
+        &self,
+        job: &Job,
+        result: Result<(Vec<NewLink>, JobCounters), Failure>,
+    ) -> JobOutcome {
+        let job = job.clone();
+        let now = self.clock.now();
+        let backoff_cfg = self.queue.config().backoff;
+        let unit: f64 = rand::random();
+        let r = self
+            .queue
+            .store()
+            .run(move |s| {
+                s.write(|tx| {
+                    let current = queue::get_job(tx, job.id)?;
+                    if current.status != JobStatus::InProgress || current.attempt != job.attempt {
+                        return Ok(JobOutcome::Abandoned);
+                    }
+                    match result {
+                        Ok((links, mut counters)) => {
+                            let baseline = !store::has_snapshot(tx, job.company_id)?;
+                            let new = store::record_links(tx, job.company_id, job.id, &links, now)?;
+                            counters.new_links = new.len() as u32;
+                            for p in new.iter().filter(|p| !p.baseline) {
+                                tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
+                            }
+                            queue::complete(tx, job.id, counters, now)?;
+                            store::record_success(tx, job.company_id, now)?;
+                            store::clear_attention(tx, job.company_id)?;
+                            Ok(JobOutcome::Completed {
+                                new_postings: new.len(),
+                                baseline,
+                            })
+                        }
+                        Err(f) => {
+                            let after = queue::fail(tx, job.id, &f.error, f.retryable, now, &backoff_cfg, unit)?;
+                            let final_attempt = after.status == JobStatus::Failed;
+                            let company = store::get_company(tx, job.company_id)?;
+                            let until: Option<Timestamp> = final_attempt.then(|| {
+                                now.plus(backoff::delay(&backoff_cfg, company.health.consecutive_failures + 1, unit))
+                            });
+                            store::record_failure(tx, job.company_id, now, &f.error, until)?;
+                            if let Some(reason) = &f.attention {
+                                store::set_attention(tx, job.company_id, reason, now)?;
+                            }
+                            Ok(JobOutcome::Failed {
+                                error: f.error,
+                                final_attempt,
+                            })
+                        }
+                    }
+                })
+            })
+            .await;
+        r.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "committing the job's result failed; its lease will expire and it will run again");
+            JobOutcome::Abandoned
+        })
+    }
+
+    async fn release(&self, job: &Job) -> JobOutcome {
+        let q = self.queue.clone();
+        let id = job.id;
+        if let Err(e) = self.queue.store().run(move |_| q.release(id)).await {
+            tracing::warn!(error = %e, "releasing the job failed; it is rescued at next start");
+        }
+        JobOutcome::Released
+    }
+}
