@@ -231,8 +231,12 @@ impl Pipeline {
                             let after = queue::fail(tx, job.id, &f.error, f.retryable, now, &backoff_cfg, unit)?;
                             let final_attempt = after.status == JobStatus::Failed;
                             let company = store::get_company(tx, job.company_id)?;
+                            // Health counts every failed attempt, so the company's backoff
+                            // continues the job's exponential sequence: after a job spent
+                            // its attempts the site waits longer than any single retry.
                             let until: Option<Timestamp> = final_attempt.then(|| {
-                                now.plus(backoff::delay(&backoff_cfg, company.health.consecutive_failures + 1, unit))
+                                let n = company.health.consecutive_failures + 1;
+                                now.plus(backoff::delay(&backoff_cfg, n, unit))
                             });
                             store::record_failure(tx, job.company_id, now, &f.error, until)?;
                             if let Some(reason) = &f.attention {

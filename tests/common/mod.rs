@@ -1,0 +1,246 @@
+//! Shared test harness: the fixture site and [`Appliance`], which drives the
+//! real `scoutly` binary against a temporary data directory.
+#![allow(dead_code)]
+
+pub mod site;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
+
+/// Settings that make a test appliance quick: private targets allowed (the
+/// fixture site is on loopback), short delays and leases.
+pub const FAST_CONFIG: &str = r#"
+[scheduler]
+pass_interval = "300ms"
+[fetch]
+allow_private_targets = true
+timeout = "5s"
+connect_timeout = "2s"
+[politeness]
+delay = "10ms"
+[queue]
+lease = "3s"
+backoff_base = "100ms"
+backoff_cap = "1s"
+[workers]
+shutdown_grace = "2s"
+[status]
+write_interval = "200ms"
+"#;
+
+pub struct Appliance {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    child: Option<Child>,
+    pub addr: Option<SocketAddr>,
+}
+
+pub struct CliOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Appliance {
+    pub fn new() -> Self {
+        Self::with_config(FAST_CONFIG)
+    }
+
+    pub fn with_config(config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scoutly.toml");
+        std::fs::write(&path, config).unwrap();
+        Self {
+            dir,
+            config: path,
+            child: None,
+            addr: None,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--config")
+            .arg(&self.config)
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .env_remove("SCOUTLY_CONFIG")
+            .env_remove("SCOUTLY_DATA_DIR")
+            .env_remove("STATE_DIRECTORY")
+            .env_remove("RUNTIME_DIRECTORY")
+            .env_remove("SCOUTLY_LISTEN");
+        c
+    }
+
+    /// Run a CLI command.
+    pub fn cli(&self, args: &[&str]) -> CliOutput {
+        let out: Output = self.command().args(args).stdin(Stdio::null()).output().unwrap();
+        CliOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Run a CLI command with `--json`; it must succeed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.cli(&all);
+        assert_eq!(out.code, 0, "scoutly {args:?} failed: {}", out.stderr);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+    }
+
+    /// Start `scoutly run` and wait until it serves.
+    pub fn start(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("appliance.log"))
+            .unwrap();
+        let mut child = self
+            .command()
+            .args(["run", "--listen", "127.0.0.1:0"])
+            .env("SCOUTLY_LOG", "scoutly=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            for line in lines.by_ref() {
+                let Ok(line) = line else { return };
+                if let Some(rest) = line.split("status at http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap().to_string();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("appliance did not start: {}", self.log()));
+        self.addr = Some(addr.parse().unwrap());
+        self.child = Some(child);
+    }
+
+    /// SIGTERM and wait; returns the exit code.
+    pub fn stop(&mut self) -> i32 {
+        let mut child = self.child.take().expect("not running");
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let status = wait_with_deadline(&mut child, Duration::from_secs(15));
+        status
+    }
+
+    /// SIGKILL: a crash or power cut.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("not running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("appliance.log")).unwrap_or_default()
+    }
+
+    /// Poll `check` until it holds; fails the test after 20 s.
+    pub fn wait_until(&self, what: &str, mut check: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !check() {
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}\n--- appliance log ---\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Jobs with a status, via the CLI.
+    pub fn jobs(&self, status: &str) -> Vec<Value> {
+        self.json(&["jobs", "list", "--status", status, "--limit", "1000"])
+            .as_array()
+            .cloned()
+            .unwrap()
+    }
+
+    /// HTTP request to the running appliance: (status, body).
+    pub fn http(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+        let addr = self.addr.expect("not running");
+        http(addr, method, path, token, body)
+    }
+}
+
+impl Drop for Appliance {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn wait_with_deadline(child: &mut Child, limit: Duration) -> i32 {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s.code().unwrap_or(-1);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("appliance did not exit within {limit:?} of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A minimal HTTP/1.1 client (Connection: close) for tests.
+pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let body = body.unwrap_or("");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status: u16 = raw.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let (head, rest) = raw.split_once("\r\n\r\n").unwrap();
+    let text = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let Some((size, rest)) = s.split_once("\r\n") else { break };
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}

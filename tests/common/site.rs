@@ -1,0 +1,111 @@
+//! A fixture careers site on 127.0.0.1 (ephemeral port) whose pages tests
+//! change while the appliance watches it. Runs on its own thread so tests can
+//! stay synchronous.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub delay: Duration,
+    pub location: Option<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    pages: HashMap<String, Page>,
+    hits: HashMap<String, usize>,
+}
+
+#[derive(Clone)]
+pub struct Site {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// A careers page listing `jobs` (id, title) under `/{company}/jobs/{id}`,
+/// with the navigation a real page has.
+pub fn careers_page(company: &str, jobs: &[(u32, &str)]) -> String {
+    let mut items = String::new();
+    for (id, title) in jobs {
+        let slug = title.to_lowercase().replace(' ', "-");
+        items.push_str(&format!("<li><a href=\"/{company}/jobs/{id}-{slug}?utm_source=site\">{title}</a></li>\n"));
+    }
+    format!(
+        "<html><body><nav><a href=\"/\">Home</a><a href=\"/{company}/blog\">Blog</a>\
+         <a href=\"/{company}/careers\">Careers</a><a href=\"/privacy\">Privacy</a></nav>\
+         <a href=\"/{company}/jobs/teams/engineering\">Engineering team</a>\
+         <ul>{items}</ul><a href=\"https://twitter.com/{company}\">Twitter</a></body></html>"
+    )
+}
+
+impl Site {
+    pub fn start() -> Site {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let state = inner.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = Router::new().fallback(serve).with_state(state);
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        Site { addr, inner }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn set(&self, path: &str, body: String) {
+        self.set_page(path, Page { status: 200, body, delay: Duration::ZERO, location: None });
+    }
+
+    pub fn set_page(&self, path: &str, page: Page) {
+        self.inner.lock().unwrap().pages.insert(path.to_string(), page);
+    }
+
+    pub fn set_delay(&self, path: &str, delay: Duration) {
+        if let Some(p) = self.inner.lock().unwrap().pages.get_mut(path) {
+            p.delay = delay;
+        }
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.inner.lock().unwrap().hits.get(path).copied().unwrap_or(0)
+    }
+}
+
+async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let page = {
+        let mut i = inner.lock().unwrap();
+        *i.hits.entry(path.clone()).or_default() += 1;
+        i.pages.get(&path).cloned()
+    };
+    let Some(page) = page else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    if !page.delay.is_zero() {
+        tokio::time::sleep(page.delay).await;
+    }
+    let status = StatusCode::from_u16(page.status).unwrap();
+    let mut resp = (status, [("content-type", "text/html")], page.body).into_response();
+    if let Some(loc) = page.location {
+        resp.headers_mut().insert("location", loc.parse().unwrap());
+    }
+    resp
+}
