@@ -163,3 +163,23 @@ fn private_targets_are_refused_unless_configured() {
     let attention = app.json(&["attention"]);
     assert!(attention[0]["reason"].as_str().unwrap().contains("allow_private_targets"), "{attention}");
 }
+
+#[test]
+fn pagination_is_followed_up_to_the_page_limit() {
+    let site = Site::start();
+    for page in 1..=4u32 {
+        let mut body = careers_page("acme", &[(page * 100, "Backend Engineer"), (page * 100 + 1, "Data Analyst")]);
+        body = body.replace("</body>", &format!("<a rel=\"next\" href=\"/acme/careers/p{}\">Next</a></body>", page + 1));
+        let path = if page == 1 { "/acme/careers".to_string() } else { format!("/acme/careers/p{page}") };
+        site.set(&path, body);
+    }
+    let mut app = Appliance::with_config(&format!("{}\n", common::FAST_CONFIG.replace("[fetch]", "[fetch]\nmax_pages = 3")));
+    app.start();
+    app.json(&["user", "add", "ann"]);
+    app.json(&["company", "add", "--name", "Acme", "--url", &site.url("/acme/careers"), "--rank", "50"]);
+    app.wait_until("scrape", || app.jobs("completed").len() == 1);
+    let job = &app.jobs("completed")[0];
+    assert_eq!(job["pages"], 3, "{job}");
+    assert_eq!(job["linksFound"], 6);
+    assert_eq!(site.hits("/acme/careers/p4"), 0, "stopped at fetch.max_pages");
+}

@@ -175,6 +175,9 @@ impl LinkFilter {
             return Verdict::No;
         }
         let last = after.last().copied().unwrap_or_default();
+        if is_page_number(last) {
+            return Verdict::No;
+        }
         if after.iter().any(|s| looks_like_id(s)) {
             return Verdict::Yes;
         }
@@ -215,9 +218,17 @@ fn has_digit(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_digit())
 }
 
-/// An id-like segment: has a digit and is not a year-like or page-like token.
+/// An id-like segment: has a digit and is not a page number (`p2`, `page-3`).
 fn looks_like_id(s: &str) -> bool {
-    has_digit(s) && s.len() >= 2 && !s.starts_with("page")
+    has_digit(s) && s.len() >= 2 && !is_page_number(s)
+}
+
+fn is_page_number(s: &str) -> bool {
+    let rest = ["page", "pg", "p"]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .map(|r| r.trim_start_matches(['-', '_', '=']));
+    rest.is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn has_job_id_param(url: &Url) -> bool {

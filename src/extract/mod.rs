@@ -59,6 +59,10 @@ pub fn job_links(html: &[u8], page_url: &Url, filter: &LinkFilter) -> Result<Pag
         .as_deref()
         .and_then(|n| canonicalize(&base, n))
         .filter(|n| n != page_url);
+    // The next page of the listing is not a posting.
+    if let Some(n) = &next {
+        candidates.retain(|c| &c.url != n);
+    }
     Ok(PageResult {
         jobs: filter.keep(page_url, candidates),
         next,

@@ -87,3 +87,12 @@ fn site_key_groups_subdomains() {
     assert_eq!(u("https://jobs.acme.co.uk/x"), "acme.co.uk");
     assert_eq!(u("http://127.0.0.1:8080/x"), "127.0.0.1");
 }
+
+#[test]
+fn page_numbers_are_not_postings() {
+    let kept = keep(
+        "https://acme.example/careers",
+        &[("/careers/p2", "2"), ("/jobs/page-3", "3"), ("/jobs/page3", "3"), ("/jobs/p12a", "x")],
+    );
+    assert_eq!(kept, vec!["/jobs/p12a"]);
+}
