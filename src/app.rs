@@ -37,7 +37,9 @@ pub enum AppError {
     Admin(#[from] admin::AdminError),
     #[error(transparent)]
     Fetch(#[from] crate::fetch::FetchError),
-    #[error("cannot listen on {addr}: {source}; choose another address with --listen or http.listen")]
+    #[error(
+        "cannot listen on {addr}: {source}; choose another address with --listen or http.listen"
+    )]
     Listen {
         addr: SocketAddr,
         source: std::io::Error,
@@ -143,13 +145,19 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let queue = Queue::new(store.clone(), clock.clone(), config.queue.clone());
     let rescued = queue.rescue_all()?;
     if !rescued.is_empty() {
-        tracing::warn!(count = rescued.len(), "returned jobs left running by a previous process to pending");
+        tracing::warn!(
+            count = rescued.len(),
+            "returned jobs left running by a previous process to pending"
+        );
     }
 
     let listen = listen.unwrap_or(config.http.listen);
     let http_listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|source| AppError::Listen { addr: listen, source })?;
+        .map_err(|source| AppError::Listen {
+            addr: listen,
+            source,
+        })?;
     let listen = http_listener.local_addr().unwrap_or(listen);
     let admin_listener = admin::bind(&paths.socket())?;
 
@@ -182,7 +190,6 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         fetcher: Fetcher::new(&config)?,
         clock: clock.clone(),
         max_pages: config.fetch.max_pages,
-        on_done: None,
     });
     let pool = WorkerPool {
         pipeline,
@@ -206,7 +213,12 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     };
     tracker.spawn(scheduler.run(cancel.clone()));
 
-    tracker.spawn(admin::serve(admin_listener, control.clone(), tracker.clone(), cancel.clone()));
+    tracker.spawn(admin::serve(
+        admin_listener,
+        control.clone(),
+        tracker.clone(),
+        cancel.clone(),
+    ));
 
     let state = AppState {
         control: control.clone(),
@@ -215,22 +227,36 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     };
     let c = cancel.clone();
     tracker.spawn(async move {
-        if let Err(e) = http::serve(http_listener, state, async move { c.cancelled().await }).await {
+        if let Err(e) = http::serve(http_listener, state, async move { c.cancelled().await }).await
+        {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
 
-    tracker.spawn(status_writer(control.clone(), paths.clone(), config.status.write_interval, cancel.clone()));
+    tracker.spawn(status_writer(
+        control.clone(),
+        paths.clone(),
+        config.status.write_interval,
+        cancel.clone(),
+    ));
 
     tracing::info!(%listen, data_dir = %paths.data_dir.display(), workers = config.workers.max_concurrency, "scoutly is running");
-    println!("scoutly is running: status at http://{listen}/status; `scoutly status` shows it here");
+    println!(
+        "scoutly is running: status at http://{listen}/status; `scoutly status` shows it here"
+    );
 
     wait_for_signal(&cancel).await;
-    tracing::info!("shutting down: no new jobs; in-flight jobs get {:?}", config.workers.shutdown_grace);
+    tracing::info!(
+        "shutting down: no new jobs; in-flight jobs get {:?}",
+        config.workers.shutdown_grace
+    );
     cancel.cancel();
     tracker.close();
     let deadline = config.workers.shutdown_grace + Duration::from_secs(5);
-    if tokio::time::timeout(deadline, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(deadline, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some tasks did not stop within {deadline:?}; exiting anyway");
     }
     let _ = std::fs::remove_file(paths.socket());

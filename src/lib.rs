@@ -7,20 +7,20 @@
 //! queue to enqueue or cancel. `app` wires it together; `main.rs` only parses
 //! the command line and reports errors.
 
-pub mod clock;
-pub mod config;
-pub mod model;
-pub mod queue;
-pub mod store;
-pub mod extract;
-pub mod fetch;
-pub mod scheduler;
-pub mod worker;
-pub mod views;
-pub mod status;
-pub mod control;
 pub mod admin;
-pub mod http;
-pub mod demo;
 pub mod app;
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod demo;
+pub mod extract;
+pub mod fetch;
+pub mod http;
+pub mod model;
+pub mod queue;
+pub mod scheduler;
+pub mod status;
+pub mod store;
+pub mod views;
+pub mod worker;

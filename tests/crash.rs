@@ -15,7 +15,9 @@ fn kill_9_during_jobs_then_restart_rescues_and_finishes_them_without_duplicates(
     let names = ["alpha", "bravo", "charlie", "delta"];
     for (i, n) in names.iter().enumerate() {
         let path = format!("/{n}/careers");
-        let jobs: Vec<(u32, &str)> = (0..5).map(|k| (i as u32 * 10 + k, "Backend Engineer")).collect();
+        let jobs: Vec<(u32, &str)> = (0..5)
+            .map(|k| (i as u32 * 10 + k, "Backend Engineer"))
+            .collect();
         site.set(&path, careers_page(n, &jobs));
         // Slow pages keep the jobs running when the kill comes.
         site.set_delay(&path, Duration::from_millis(1500));
@@ -23,7 +25,18 @@ fn kill_9_during_jobs_then_restart_rescues_and_finishes_them_without_duplicates(
     let mut app = Appliance::new();
     app.json(&["user", "add", "ann"]);
     for n in names {
-        app.json(&["company", "add", "--name", n, "--url", &site.url(&format!("/{n}/careers")), "--user", "ann", "--rank", "60"]);
+        app.json(&[
+            "company",
+            "add",
+            "--name",
+            n,
+            "--url",
+            &site.url(&format!("/{n}/careers")),
+            "--user",
+            "ann",
+            "--rank",
+            "60",
+        ]);
     }
 
     for round in 0..2 {
@@ -32,22 +45,40 @@ fn kill_9_during_jobs_then_restart_rescues_and_finishes_them_without_duplicates(
         app.kill();
         // The socket is stale now: the CLI must notice and open the file itself.
         let left_running = app.jobs("in_progress");
-        assert!(!left_running.is_empty(), "round {round}: killed with jobs running");
+        assert!(
+            !left_running.is_empty(),
+            "round {round}: killed with jobs running"
+        );
     }
     for n in names {
         site.set_delay(&format!("/{n}/careers"), Duration::ZERO);
     }
     app.start();
-    app.wait_until("all companies scraped", || app.jobs("completed").len() == names.len());
+    app.wait_until("all companies scraped", || {
+        app.jobs("completed").len() == names.len()
+    });
     assert!(app.jobs("in_progress").is_empty());
     assert!(app.jobs("pending").is_empty());
     let completed = app.jobs("completed");
-    assert!(completed.iter().any(|j| j["attempt"].as_u64().unwrap() >= 2), "interrupted attempts are counted");
-    assert!(app.log().contains("returned jobs left running by a previous process to pending"));
+    assert!(
+        completed
+            .iter()
+            .any(|j| j["attempt"].as_u64().unwrap() >= 2),
+        "interrupted attempts are counted"
+    );
+    assert!(
+        app.log()
+            .contains("returned jobs left running by a previous process to pending")
+    );
     assert_eq!(app.stop(), 0);
 
     let postings = app.json(&["postings", "--all", "--limit", "1000"]);
-    let urls: Vec<&str> = postings.as_array().unwrap().iter().map(|p| p["url"].as_str().unwrap()).collect();
+    let urls: Vec<&str> = postings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["url"].as_str().unwrap())
+        .collect();
     let unique: HashSet<&str> = urls.iter().copied().collect();
     assert_eq!(urls.len(), 20, "5 links x 4 companies: {postings}");
     assert_eq!(unique.len(), urls.len(), "no posting recorded twice");

@@ -13,13 +13,28 @@ fn count(v: &Value) -> usize {
 
 /// Add Acme and a user tracking it; returns the user's token.
 fn setup(app: &Appliance, site: &Site) -> String {
-    let c = app.json(&["company", "add", "--name", "Acme", "--url", &site.url("/acme/careers")]);
+    let c = app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Acme",
+        "--url",
+        &site.url("/acme/careers"),
+    ]);
     assert_eq!(c["name"], "Acme");
     assert_eq!(c["state"], "healthy");
     let u = app.json(&["user", "add", "ann"]);
     let token = u["token"].as_str().unwrap().to_string();
     assert!(token.len() >= 64);
-    let p = app.json(&["track", "--user", "ann", "--company", "Acme", "--rank", "80"]);
+    let p = app.json(&[
+        "track",
+        "--user",
+        "ann",
+        "--company",
+        "Acme",
+        "--rank",
+        "80",
+    ]);
     assert_eq!(p["rank"], 80);
     token
 }
@@ -27,22 +42,39 @@ fn setup(app: &Appliance, site: &Site) -> String {
 #[test]
 fn one_new_posting_with_the_appliance_running() {
     let site = Site::start();
-    site.set("/acme/careers", careers_page("acme", &[(1, "Backend Engineer"), (2, "Data Analyst")]));
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer"), (2, "Data Analyst")]),
+    );
     let mut app = Appliance::new();
     app.start();
     let token = setup(&app, &site);
 
     // The first scheduler pass scrapes the never-scraped company: a baseline.
-    app.wait_until("baseline scrape", || count(&Value::Array(app.jobs("completed"))) == 1);
+    app.wait_until("baseline scrape", || {
+        count(&Value::Array(app.jobs("completed"))) == 1
+    });
     let all = app.json(&["postings", "--all"]);
     assert_eq!(count(&all), 2, "{all}");
-    assert!(all.as_array().unwrap().iter().all(|p| p["baseline"] == true));
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["baseline"] == true)
+    );
     assert_eq!(count(&app.json(&["postings"])), 0);
 
     // A new job link appears; a manual scrape finds exactly it.
     site.set(
         "/acme/careers",
-        careers_page("acme", &[(1, "Backend Engineer"), (2, "Data Analyst"), (3, "Site Reliability Engineer")]),
+        careers_page(
+            "acme",
+            &[
+                (1, "Backend Engineer"),
+                (2, "Data Analyst"),
+                (3, "Site Reliability Engineer"),
+            ],
+        ),
     );
     let started = app.json(&["jobs", "start", "Acme"]);
     assert_eq!(started["created"], true);
@@ -52,7 +84,11 @@ fn one_new_posting_with_the_appliance_running() {
     let new = app.json(&["postings", "--user", "ann"]);
     assert_eq!(count(&new), 1, "{new}");
     let p = &new[0];
-    assert_eq!(p["url"], site.url("/acme/jobs/3-site-reliability-engineer"), "tracking params dropped");
+    assert_eq!(
+        p["url"],
+        site.url("/acme/jobs/3-site-reliability-engineer"),
+        "tracking params dropped"
+    );
     assert_eq!(p["title"], "Site Reliability Engineer");
     assert_eq!(p["baseline"], false);
 
@@ -68,7 +104,10 @@ fn one_new_posting_with_the_appliance_running() {
     assert_eq!(count(&app.json(&["postings"])), 1);
     let last = &app.jobs("completed")[0];
     assert_eq!(last["newLinks"], 0);
-    assert_eq!(last["linksFound"], 3, "navigation, team and social links are not jobs");
+    assert_eq!(
+        last["linksFound"], 3,
+        "navigation, team and social links are not jobs"
+    );
 
     // Status over HTTP and as text.
     let (code, status) = app.http("GET", "/status", None, None);
@@ -79,19 +118,27 @@ fn one_new_posting_with_the_appliance_running() {
     assert!(text.stdout.contains("running (PID"), "{}", text.stdout);
     assert!(text.stdout.contains("3 completed"), "{}", text.stdout);
     let files = app.data_dir().join("run");
-    let on_disk: Value = serde_json::from_slice(&std::fs::read(files.join("status.json")).unwrap()).unwrap();
+    let on_disk: Value =
+        serde_json::from_slice(&std::fs::read(files.join("status.json")).unwrap()).unwrap();
     assert_eq!(on_disk["running"], true);
 
     assert_eq!(app.stop(), 0, "clean exit on SIGTERM");
-    let after: Value = serde_json::from_slice(&std::fs::read(files.join("status.json")).unwrap()).unwrap();
+    let after: Value =
+        serde_json::from_slice(&std::fs::read(files.join("status.json")).unwrap()).unwrap();
     assert_eq!(after["running"], false);
-    assert!(!files.join("scoutly.sock").exists(), "socket removed on exit");
+    assert!(
+        !files.join("scoutly.sock").exists(),
+        "socket removed on exit"
+    );
 }
 
 #[test]
 fn one_new_posting_through_the_cli_in_direct_mode() {
     let site = Site::start();
-    site.set("/acme/careers", careers_page("acme", &[(1, "Backend Engineer")]));
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
     let mut app = Appliance::new();
     // Everything set up with no appliance running: the CLI opens the file.
     setup(&app, &site);
@@ -101,7 +148,10 @@ fn one_new_posting_through_the_cli_in_direct_mode() {
     app.wait_until("baseline", || app.jobs("completed").len() == 1);
     assert_eq!(app.stop(), 0);
 
-    site.set("/acme/careers", careers_page("acme", &[(1, "Backend Engineer"), (2, "Product Designer")]));
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer"), (2, "Product Designer")]),
+    );
     app.json(&["jobs", "start", "Acme"]);
     app.start();
     app.wait_until("second scrape", || app.jobs("completed").len() == 2);
@@ -121,18 +171,50 @@ fn failing_site_is_retried_with_backoff_then_failed_and_gone_page_needs_attentio
     let site = Site::start();
     site.set_page(
         "/flaky/careers",
-        common::site::Page { status: 503, body: "down".into(), delay: Default::default(), location: None },
+        common::site::Page {
+            status: 503,
+            body: "down".into(),
+            delay: Default::default(),
+            location: None,
+        },
     );
     let app = {
-        let mut a = Appliance::with_config(&common::FAST_CONFIG.replace("backoff_cap = \"1s\"", "backoff_cap = \"30s\""));
+        let mut a = Appliance::with_config(
+            &common::FAST_CONFIG.replace("backoff_cap = \"1s\"", "backoff_cap = \"30s\""),
+        );
         a.start();
         a
     };
     app.json(&["user", "add", "ann"]);
-    app.json(&["company", "add", "--name", "Flaky", "--url", &site.url("/flaky/careers"), "--rank", "50"]);
-    app.json(&["company", "add", "--name", "Gone", "--url", &site.url("/gone/careers"), "--rank", "50"]);
-    let failed_for = |c: u64| app.jobs("failed").into_iter().rev().find(|j| j["companyId"] == c);
-    app.wait_until("a failed job for each company", || failed_for(1).is_some() && failed_for(2).is_some());
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Flaky",
+        "--url",
+        &site.url("/flaky/careers"),
+        "--rank",
+        "50",
+    ]);
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Gone",
+        "--url",
+        &site.url("/gone/careers"),
+        "--rank",
+        "50",
+    ]);
+    let failed_for = |c: u64| {
+        app.jobs("failed")
+            .into_iter()
+            .rev()
+            .find(|j| j["companyId"] == c)
+    };
+    app.wait_until("a failed job for each company", || {
+        failed_for(1).is_some() && failed_for(2).is_some()
+    });
     let flaky = failed_for(1).unwrap();
     assert_eq!(flaky["attempt"], 3, "retried up to queue.max_attempts");
     assert!(flaky["error"].as_str().unwrap().contains("503"), "{flaky}");
@@ -144,42 +226,108 @@ fn failing_site_is_retried_with_backoff_then_failed_and_gone_page_needs_attentio
     assert_eq!(attention[0]["companyName"], "Gone");
     let company = app.json(&["company", "show", "Flaky"]);
     assert_eq!(company["state"], "backing_off");
-    assert_eq!(company["consecutiveFailures"], 3, "every failed attempt counts");
+    assert_eq!(
+        company["consecutiveFailures"], 3,
+        "every failed attempt counts"
+    );
     assert!(company["backoffUntil"].is_string());
 }
 
 #[test]
 fn private_targets_are_refused_unless_configured() {
     let site = Site::start();
-    site.set("/acme/careers", careers_page("acme", &[(1, "Backend Engineer")]));
-    let mut app = Appliance::with_config(&common::FAST_CONFIG.replace("allow_private_targets = true", "allow_private_targets = false"));
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
+    let mut app = Appliance::with_config(&common::FAST_CONFIG.replace(
+        "allow_private_targets = true",
+        "allow_private_targets = false",
+    ));
     app.start();
     app.json(&["user", "add", "ann"]);
-    app.json(&["company", "add", "--name", "Acme", "--url", &site.url("/acme/careers"), "--rank", "50"]);
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Acme",
+        "--url",
+        &site.url("/acme/careers"),
+        "--rank",
+        "50",
+    ]);
     app.wait_until("refused job", || app.jobs("failed").len() == 1);
     let job = &app.jobs("failed")[0];
-    assert!(job["error"].as_str().unwrap().contains("not a public address"), "{job}");
-    assert_eq!(site.hits("/acme/careers"), 0, "no request reached the private address");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a public address"),
+        "{job}"
+    );
+    assert_eq!(
+        site.hits("/acme/careers"),
+        0,
+        "no request reached the private address"
+    );
     let attention = app.json(&["attention"]);
-    assert!(attention[0]["reason"].as_str().unwrap().contains("allow_private_targets"), "{attention}");
+    assert!(
+        attention[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("allow_private_targets"),
+        "{attention}"
+    );
 }
 
 #[test]
 fn pagination_is_followed_up_to_the_page_limit() {
     let site = Site::start();
     for page in 1..=4u32 {
-        let mut body = careers_page("acme", &[(page * 100, "Backend Engineer"), (page * 100 + 1, "Data Analyst")]);
-        body = body.replace("</body>", &format!("<a rel=\"next\" href=\"/acme/careers/p{}\">Next</a></body>", page + 1));
-        let path = if page == 1 { "/acme/careers".to_string() } else { format!("/acme/careers/p{page}") };
+        let mut body = careers_page(
+            "acme",
+            &[
+                (page * 100, "Backend Engineer"),
+                (page * 100 + 1, "Data Analyst"),
+            ],
+        );
+        body = body.replace(
+            "</body>",
+            &format!(
+                "<a rel=\"next\" href=\"/acme/careers/p{}\">Next</a></body>",
+                page + 1
+            ),
+        );
+        let path = if page == 1 {
+            "/acme/careers".to_string()
+        } else {
+            format!("/acme/careers/p{page}")
+        };
         site.set(&path, body);
     }
-    let mut app = Appliance::with_config(&format!("{}\n", common::FAST_CONFIG.replace("[fetch]", "[fetch]\nmax_pages = 3")));
+    let mut app = Appliance::with_config(&format!(
+        "{}\n",
+        common::FAST_CONFIG.replace("[fetch]", "[fetch]\nmax_pages = 3")
+    ));
     app.start();
     app.json(&["user", "add", "ann"]);
-    app.json(&["company", "add", "--name", "Acme", "--url", &site.url("/acme/careers"), "--rank", "50"]);
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Acme",
+        "--url",
+        &site.url("/acme/careers"),
+        "--rank",
+        "50",
+    ]);
     app.wait_until("scrape", || app.jobs("completed").len() == 1);
     let job = &app.jobs("completed")[0];
     assert_eq!(job["pages"], 3, "{job}");
     assert_eq!(job["linksFound"], 6);
-    assert_eq!(site.hits("/acme/careers/p4"), 0, "stopped at fetch.max_pages");
+    assert_eq!(
+        site.hits("/acme/careers/p4"),
+        0,
+        "stopped at fetch.max_pages"
+    );
 }

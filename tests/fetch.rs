@@ -22,11 +22,19 @@ fn config(site: &Site) -> Config {
 }
 
 fn page(status: u16, body: &str, location: Option<String>) -> Page {
-    Page { status, body: body.into(), delay: Duration::ZERO, location }
+    Page {
+        status,
+        body: body.into(),
+        delay: Duration::ZERO,
+        location,
+    }
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn get(cfg: &Config, url: &str) -> Result<scoutly::fetch::Page, FetchError> {
@@ -39,14 +47,23 @@ fn oversized_body_is_cut_off() {
     site.set("/big", "x".repeat(50_000));
     site.set("/small", "x".repeat(500));
     let cfg = config(&site);
-    assert!(matches!(get(&cfg, &site.url("/big")), Err(FetchError::TooLarge { limit: 10_000, .. })));
+    assert!(matches!(
+        get(&cfg, &site.url("/big")),
+        Err(FetchError::TooLarge { limit: 10_000, .. })
+    ));
     assert_eq!(get(&cfg, &site.url("/small")).unwrap().body.len(), 500);
 }
 
 #[test]
 fn slow_page_times_out_and_is_retryable() {
     let site = Site::start();
-    site.set_page("/slow", Page { delay: Duration::from_secs(3), ..page(200, "late", None) });
+    site.set_page(
+        "/slow",
+        Page {
+            delay: Duration::from_secs(3),
+            ..page(200, "late", None)
+        },
+    );
     let err = get(&config(&site), &site.url("/slow")).unwrap_err();
     assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
     assert!(err.retryable());
@@ -56,12 +73,18 @@ fn slow_page_times_out_and_is_retryable() {
 fn redirect_limit_is_enforced() {
     let site = Site::start();
     for i in 0..5 {
-        site.set_page(&format!("/r{i}"), page(302, "", Some(format!("/r{}", i + 1))));
+        site.set_page(
+            &format!("/r{i}"),
+            page(302, "", Some(format!("/r{}", i + 1))),
+        );
     }
     site.set("/r5", "end".into());
     let cfg = config(&site);
     let err = get(&cfg, &site.url("/r0")).unwrap_err();
-    assert!(matches!(err, FetchError::TooManyRedirects { limit: 2, .. }), "{err}");
+    assert!(
+        matches!(err, FetchError::TooManyRedirects { limit: 2, .. }),
+        "{err}"
+    );
     assert_eq!(get(&cfg, &site.url("/r3")).unwrap().body, b"end");
 }
 
@@ -72,11 +95,17 @@ fn redirect_into_a_refused_private_address_is_not_followed() {
     let lan = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
     let lan_addr: SocketAddr = lan.local_addr().unwrap();
     lan.set_nonblocking(true).unwrap();
-    site.set_page("/jump", page(302, "", Some(format!("http://{lan_addr}/admin"))));
+    site.set_page(
+        "/jump",
+        page(302, "", Some(format!("http://{lan_addr}/admin"))),
+    );
     let err = get(&config(&site), &site.url("/jump")).unwrap_err();
     assert!(matches!(err, FetchError::Refused { .. }), "{err}");
     assert!(err.to_string().contains("127.0.0.2"), "{err}");
-    assert!(lan.accept().is_err(), "no connection reached the refused address");
+    assert!(
+        lan.accept().is_err(),
+        "no connection reached the refused address"
+    );
     // Allowed by config, the same redirect is followed (and fails only because nobody answers HTTP there).
     let mut open = config(&site);
     open.fetch.allow_private_targets = true;

@@ -58,7 +58,12 @@ pub fn bind(path: &Path) -> Result<UnixListener, AdminError> {
 }
 
 /// Serve requests until cancelled; each connection runs on `tracker`.
-pub async fn serve(listener: UnixListener, control: Control, tracker: TaskTracker, cancel: CancellationToken) {
+pub async fn serve(
+    listener: UnixListener,
+    control: Control,
+    tracker: TaskTracker,
+    cancel: CancellationToken,
+) {
     loop {
         let stream = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -137,7 +142,9 @@ pub fn call(path: &Path, req: &Request) -> Result<Result<Value, ControlError>, A
         }
         Err(e) => return Err(io(e)),
     };
-    stream.set_read_timeout(Some(Duration::from_secs(120))).map_err(io)?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .map_err(io)?;
     let mut line = serde_json::to_vec(req).map_err(|e| io(std::io::Error::other(e)))?;
     line.push(b'\n');
     stream.write_all(&line).map_err(io)?;

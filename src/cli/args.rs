@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "scoutly", version, about = "Watches companies' careers pages for new job postings")]
+#[command(
+    name = "scoutly",
+    version,
+    about = "Watches companies' careers pages for new job postings"
+)]
 pub struct Cli {
     /// Config file (else $SCOUTLY_CONFIG, else /etc/scoutly/scoutly.toml, else built-in defaults).
     #[arg(long, global = true, value_name = "PATH")]

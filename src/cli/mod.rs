@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 pub use args::Cli;
-use args::{CompanyCmd, ConfigCmd, Command, JobsCmd, UserCmd};
+use args::{Command, CompanyCmd, ConfigCmd, JobsCmd, UserCmd};
 
 use crate::admin::{self, AdminError};
 use crate::config::{self, Config, Env, Paths};
@@ -73,7 +73,9 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
                     Config::load(&p).map_err(ConfigProblem)?;
                     println!("config {} is valid", p.display());
                 }
-                None => println!("no config file found; the built-in defaults are in use (and valid)"),
+                None => {
+                    println!("no config file found; the built-in defaults are in use (and valid)")
+                }
             }
             return Ok(());
         }
@@ -87,13 +89,34 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
         Command::Company(c) => company_request(c),
         Command::User(UserCmd::Add { name, admin }) => Request::UserAdd { name, admin },
         Command::User(UserCmd::List) => Request::UserList,
-        Command::Track { user, company, rank } => Request::Track { user, company, rank },
+        Command::Track {
+            user,
+            company,
+            rank,
+        } => Request::Track {
+            user,
+            company,
+            rank,
+        },
         Command::Untrack { user, company } => Request::Untrack { user, company },
-        Command::Jobs(JobsCmd::List { status, company, limit }) => Request::JobsList { status, company, limit },
+        Command::Jobs(JobsCmd::List {
+            status,
+            company,
+            limit,
+        }) => Request::JobsList {
+            status,
+            company,
+            limit,
+        },
         Command::Jobs(JobsCmd::Start { company }) => Request::JobsStart { company },
         Command::Jobs(JobsCmd::Retry { job }) => Request::JobsRetry { job },
         Command::Jobs(JobsCmd::Cancel { job }) => Request::JobsCancel { job },
-        Command::Postings { user, since, limit, all } => Request::Postings {
+        Command::Postings {
+            user,
+            since,
+            limit,
+            all,
+        } => Request::Postings {
             user,
             since,
             limit,
@@ -150,7 +173,12 @@ fn company_request(c: CompanyCmd) -> Request {
 }
 
 /// Through the running appliance if there is one, else directly.
-fn execute(paths: &Paths, config_flag: Option<&Path>, env: &dyn Env, req: Request) -> anyhow::Result<Value> {
+fn execute(
+    paths: &Paths,
+    config_flag: Option<&Path>,
+    env: &dyn Env,
+    req: Request,
+) -> anyhow::Result<Value> {
     match admin::call(&paths.socket(), &req) {
         Ok(answer) => return answer.map_err(|e| anyhow::anyhow!(e.message)),
         Err(AdminError::NotRunning(_)) => {}

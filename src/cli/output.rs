@@ -27,7 +27,9 @@ pub enum Kind {
 impl Kind {
     pub fn of(req: &Request) -> Kind {
         match req {
-            Request::CompanyAdd { .. } | Request::CompanyShow { .. } | Request::CompanySet { .. } => Kind::Company,
+            Request::CompanyAdd { .. }
+            | Request::CompanyShow { .. }
+            | Request::CompanySet { .. } => Kind::Company,
             Request::CompanyList => Kind::Companies,
             Request::CompanyRemove { .. } => Kind::Removed,
             Request::UserAdd { .. } => Kind::NewUser,
@@ -66,7 +68,9 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
         Kind::Companies => {
             let list = v.as_array().cloned().unwrap_or_default();
             if list.is_empty() {
-                println!("no companies yet; add one with `scoutly company add --name NAME --url URL --rank 50`");
+                println!(
+                    "no companies yet; add one with `scoutly company add --name NAME --url URL --rank 50`"
+                );
             }
             for c in list {
                 println!(
@@ -79,14 +83,29 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
                 );
             }
         }
-        Kind::Removed => println!("removed company #{} {}", s(&v["removed"]["id"]), s(&v["removed"]["name"])),
+        Kind::Removed => println!(
+            "removed company #{} {}",
+            s(&v["removed"]["id"]),
+            s(&v["removed"]["name"])
+        ),
         Kind::NewUser => {
-            println!("user #{} {} ({})", s(&v["id"]), s(&v["name"]), s(&v["role"]));
+            println!(
+                "user #{} {} ({})",
+                s(&v["id"]),
+                s(&v["name"]),
+                s(&v["role"])
+            );
             println!("API token (shown once, keep it now): {}", s(&v["token"]));
         }
         Kind::Users => {
             for u in v.as_array().cloned().unwrap_or_default() {
-                println!("#{:<5} {:<24} {:<6} last seen {}", s(&u["id"]), s(&u["name"]), s(&u["role"]), s(&u["lastSeen"]));
+                println!(
+                    "#{:<5} {:<24} {:<6} last seen {}",
+                    s(&u["id"]),
+                    s(&u["name"]),
+                    s(&u["role"]),
+                    s(&u["lastSeen"])
+                );
             }
         }
         Kind::Preference => println!(
@@ -95,7 +114,11 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
             s(&v["companyId"]),
             s(&v["rank"])
         ),
-        Kind::Untracked => println!("user #{} no longer tracks company #{}", s(&v["userId"]), s(&v["companyId"])),
+        Kind::Untracked => println!(
+            "user #{} no longer tracks company #{}",
+            s(&v["userId"]),
+            s(&v["companyId"])
+        ),
         Kind::Jobs => {
             let list = v.as_array().cloned().unwrap_or_default();
             if list.is_empty() {
@@ -106,8 +129,17 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
             }
         }
         Kind::JobAction => {
-            let verb = if v["created"] == Value::Bool(true) { "queued" } else { "already active" };
-            println!("job #{} for company #{}: {verb} ({})", s(&v["job"]["id"]), s(&v["job"]["companyId"]), s(&v["job"]["status"]));
+            let verb = if v["created"] == Value::Bool(true) {
+                "queued"
+            } else {
+                "already active"
+            };
+            println!(
+                "job #{} for company #{}: {verb} ({})",
+                s(&v["job"]["id"]),
+                s(&v["job"]["companyId"]),
+                s(&v["job"]["status"])
+            );
         }
         Kind::Job => job_line(v),
         Kind::Postings => {
@@ -116,8 +148,18 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
                 println!("no postings (baseline postings are shown with --all)");
             }
             for p in list {
-                let mark = if p["baseline"] == Value::Bool(true) { " (baseline)" } else { "" };
-                println!("{}  #{:<4} {}  {}{mark}", s(&p["firstSeen"]), s(&p["companyId"]), s(&p["title"]), s(&p["url"]));
+                let mark = if p["baseline"] == Value::Bool(true) {
+                    " (baseline)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}  #{:<4} {}  {}{mark}",
+                    s(&p["firstSeen"]),
+                    s(&p["companyId"]),
+                    s(&p["title"]),
+                    s(&p["url"])
+                );
             }
         }
         Kind::Pass => println!(
@@ -132,7 +174,13 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
                 println!("no company needs attention");
             }
             for a in list {
-                println!("#{} {} since {}: {}", s(&a["companyId"]), s(&a["companyName"]), s(&a["since"]), s(&a["reason"]));
+                println!(
+                    "#{} {} since {}: {}",
+                    s(&a["companyId"]),
+                    s(&a["companyName"]),
+                    s(&a["since"]),
+                    s(&a["reason"])
+                );
             }
         }
     }

@@ -1,11 +1,11 @@
 //! Configuration: the TOML file (or built-in defaults) → a validated [`Config`].
 //!
-//! Two phases: [`raw`] mirrors the file with every key optional; [`validate`]
+//! Two phases: `raw` mirrors the file with every key optional; `validate`
 //! turns it into typed values, collecting *every* problem before reporting, so
 //! one run of `scoutly config check` lists them all. Each problem names the
 //! key, the bad value and what is allowed. Nothing starts on a bad config.
 //!
-//! Where the file and directories are is decided in [`paths`], reading the
+//! Where the file and directories are is decided in `paths`, reading the
 //! environment only through [`Env`] so tests pass a map.
 
 mod paths;
@@ -146,8 +146,7 @@ pub enum ConfigError {
 impl Config {
     /// The built-in defaults.
     pub fn defaults() -> Config {
-        validate(RawConfig::default(), "<built-in defaults>")
-            .expect("built-in defaults are valid")
+        validate(RawConfig::default(), "<built-in defaults>").expect("built-in defaults are valid")
     }
 
     /// Parse and validate TOML text; `origin` names it in messages.
@@ -227,7 +226,11 @@ impl Check {
     fn positive_duration(&mut self, key: &str, raw: Option<String>, default: &str) -> Duration {
         let d = self.duration(key, raw.clone(), default);
         if d.is_zero() && raw.as_deref().and_then(parse_duration).is_some() {
-            self.bad(key, &format!("{:?}", raw.unwrap_or_default()), "a duration greater than zero");
+            self.bad(
+                key,
+                &format!("{:?}", raw.unwrap_or_default()),
+                "a duration greater than zero",
+            );
         }
         d
     }
@@ -248,7 +251,11 @@ impl Check {
         if (min..=max).contains(&v) {
             v
         } else {
-            self.bad(key, &v.to_string(), &format!("a whole number from {min} to {max}"));
+            self.bad(
+                key,
+                &v.to_string(),
+                &format!("a whole number from {min} to {max}"),
+            );
             default
         }
     }
@@ -258,14 +265,19 @@ impl Check {
         if v.is_finite() && v >= min && v <= max {
             v
         } else {
-            self.bad(key, &v.to_string(), &format!("a number from {min} to {max}"));
+            self.bad(
+                key,
+                &v.to_string(),
+                &format!("a number from {min} to {max}"),
+            );
             default
         }
     }
 
     fn bad(&mut self, key: &str, value: &str, allowed: &str) {
-        self.problems
-            .push(format!("`{key}` = {value} is not allowed: expected {allowed}"));
+        self.problems.push(format!(
+            "`{key}` = {value} is not allowed: expected {allowed}"
+        ));
     }
 }
 
@@ -286,10 +298,14 @@ fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigError> {
         );
         SocketAddr::from(([127, 0, 0, 1], 8080))
     });
-    let max_request_body = c.size("http.max_request_body", raw.http.max_request_body, "64KiB") as usize;
+    let max_request_body =
+        c.size("http.max_request_body", raw.http.max_request_body, "64KiB") as usize;
 
-    let pass_interval =
-        c.positive_duration("scheduler.pass_interval", raw.scheduler.pass_interval, "60s");
+    let pass_interval = c.positive_duration(
+        "scheduler.pass_interval",
+        raw.scheduler.pass_interval,
+        "60s",
+    );
 
     let schedule = schedule(&mut c, raw.schedule);
 
@@ -297,12 +313,30 @@ fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigError> {
     let max_attempts = c.int("queue.max_attempts", raw.queue.max_attempts, 3, 1, 100) as u32;
     let backoff = BackoffConfig {
         base: c.duration("queue.backoff_base", raw.queue.backoff_base, "30s"),
-        factor: c.float("queue.backoff_factor", raw.queue.backoff_factor, 2.0, 1.0, 10.0),
+        factor: c.float(
+            "queue.backoff_factor",
+            raw.queue.backoff_factor,
+            2.0,
+            1.0,
+            10.0,
+        ),
         cap: c.duration("queue.backoff_cap", raw.queue.backoff_cap, "1h"),
-        jitter: c.float("queue.backoff_jitter", raw.queue.backoff_jitter, 0.2, 0.0, 1.0),
+        jitter: c.float(
+            "queue.backoff_jitter",
+            raw.queue.backoff_jitter,
+            0.2,
+            0.0,
+            1.0,
+        ),
     };
 
-    let max_concurrency = c.int("workers.max_concurrency", raw.workers.max_concurrency, 5, 1, 64) as usize;
+    let max_concurrency = c.int(
+        "workers.max_concurrency",
+        raw.workers.max_concurrency,
+        5,
+        1,
+        64,
+    ) as usize;
     let shutdown_grace = c.duration("workers.shutdown_grace", raw.workers.shutdown_grace, "20s");
 
     let f = raw.fetch;
@@ -322,14 +356,22 @@ fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigError> {
     for (name, base) in f.job_boards.unwrap_or_default() {
         let key = format!("fetch.job_boards.{name}");
         if !JOB_BOARDS.contains(&name.as_str()) {
-            c.bad(&key, &format!("{base:?}"), &format!("a board among {}", JOB_BOARDS.join(", ")));
+            c.bad(
+                &key,
+                &format!("{base:?}"),
+                &format!("a board among {}", JOB_BOARDS.join(", ")),
+            );
             continue;
         }
         match url::Url::parse(&base) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
                 job_boards.insert(name, u);
             }
-            _ => c.bad(&key, &format!("{base:?}"), "an http(s) base URL such as \"http://127.0.0.1:9000\""),
+            _ => c.bad(
+                &key,
+                &format!("{base:?}"),
+                "an http(s) base URL such as \"http://127.0.0.1:9000\"",
+            ),
         }
     }
     let fetch = FetchConfig {
@@ -355,10 +397,18 @@ fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigError> {
         jitter: c.float("politeness.jitter", raw.politeness.jitter, 0.5, 0.0, 1.0),
     };
     let status = StatusConfig {
-        write_interval: c.positive_duration("status.write_interval", raw.status.write_interval, "5s"),
+        write_interval: c.positive_duration(
+            "status.write_interval",
+            raw.status.write_interval,
+            "5s",
+        ),
     };
     let readiness = ReadinessConfig {
-        min_free_disk: c.size("readiness.min_free_disk", raw.readiness.min_free_disk, "100MiB"),
+        min_free_disk: c.size(
+            "readiness.min_free_disk",
+            raw.readiness.min_free_disk,
+            "100MiB",
+        ),
     };
 
     if !c.problems.is_empty() {
@@ -396,7 +446,11 @@ fn schedule(c: &mut Check, raw: raw::RawSchedule) -> ScheduleConfig {
         "standard" => standard_bands(),
         "frequent" => frequent_bands(),
         other => {
-            c.bad("schedule.preset", &format!("{other:?}"), "\"standard\" or \"frequent\"");
+            c.bad(
+                "schedule.preset",
+                &format!("{other:?}"),
+                "\"standard\" or \"frequent\"",
+            );
             standard_bands()
         }
     };
@@ -414,7 +468,11 @@ fn schedule(c: &mut Check, raw: raw::RawSchedule) -> ScheduleConfig {
             Some((lo.trim().parse::<u8>().ok()?, hi.trim().parse::<u8>().ok()?))
         });
         let Some((min, max)) = range.filter(|(lo, hi)| *lo >= 1 && lo <= hi && *hi <= 100) else {
-            c.bad(&format!("{key}.ranks"), &format!("{:?}", b.ranks), "a rank range such as \"81-100\" within 1-100");
+            c.bad(
+                &format!("{key}.ranks"),
+                &format!("{:?}", b.ranks),
+                "a rank range such as \"81-100\" within 1-100",
+            );
             continue;
         };
         let interval = c.positive_duration(&format!("{key}.interval"), Some(b.interval), "24h");
@@ -430,7 +488,7 @@ fn schedule(c: &mut Check, raw: raw::RawSchedule) -> ScheduleConfig {
             "`schedule.bands` must cover ranks 1-100 exactly once; ranks not covered: {gaps:?}, ranks covered twice: {overlaps:?}"
         ));
     }
-    out.sort_by(|a, b| b.min.cmp(&a.min));
+    out.sort_by_key(|b| std::cmp::Reverse(b.min));
     ScheduleConfig {
         preset: "custom".into(),
         bands: out,

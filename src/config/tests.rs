@@ -13,7 +13,10 @@ fn every_default_key_has_a_comment() {
     for line in DEFAULT_TOML.lines() {
         let t = line.trim();
         if !t.starts_with('#') && !t.starts_with('[') && t.contains(" = ") {
-            assert!(previous_is_comment || t.starts_with('#'), "key without comment: {t}");
+            assert!(
+                previous_is_comment || t.starts_with('#'),
+                "key without comment: {t}"
+            );
         }
         if !t.is_empty() {
             previous_is_comment = t.starts_with('#') || (previous_is_comment && t.contains(" = "));
@@ -26,7 +29,10 @@ fn unknown_key_is_named() {
     let err = Config::from_toml("[workers]\nmax_concurency = 3\n", "x.toml").unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("max_concurency"), "{msg}");
-    assert!(msg.contains("max_concurrency"), "should list allowed keys: {msg}");
+    assert!(
+        msg.contains("max_concurrency"),
+        "should list allowed keys: {msg}"
+    );
 }
 
 #[test]
@@ -83,12 +89,19 @@ interval = "2h"
     assert_eq!(c.schedule.bands.len(), 2);
     let gap = "[[schedule.bands]]\nranks = \"10-100\"\ninterval = \"1h\"\n";
     let msg = Config::from_toml(gap, "x").unwrap_err().to_string();
-    assert!(msg.contains("ranks not covered: [1, 2, 3, 4, 5, 6, 7, 8, 9]"), "{msg}");
+    assert!(
+        msg.contains("ranks not covered: [1, 2, 3, 4, 5, 6, 7, 8, 9]"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn job_board_names_and_urls_are_checked() {
-    let ok = Config::from_toml("[fetch.job_boards]\ngreenhouse = \"http://127.0.0.1:9000\"\n", "x").unwrap();
+    let ok = Config::from_toml(
+        "[fetch.job_boards]\ngreenhouse = \"http://127.0.0.1:9000\"\n",
+        "x",
+    )
+    .unwrap();
     assert_eq!(ok.fetch.job_boards["greenhouse"].port(), Some(9000));
     let msg = Config::from_toml("[fetch.job_boards]\nmonster = \"http://x\"\n", "x")
         .unwrap_err()

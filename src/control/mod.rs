@@ -129,8 +129,10 @@ impl Control {
                 Ok(json!(CompanyView::from(&company)))
             }
             Request::CompanyList => {
-                let list = self.store.read(|rx| store::list_companies(rx))?;
-                Ok(json!(list.iter().map(CompanyView::from).collect::<Vec<_>>()))
+                let list = self.store.read(store::list_companies)?;
+                Ok(json!(
+                    list.iter().map(CompanyView::from).collect::<Vec<_>>()
+                ))
             }
             Request::CompanyShow { company } => {
                 let (c, snapshot, attention) = self.store.read(|rx| {
@@ -176,16 +178,25 @@ impl Control {
                 let name = validate::name("user name", &name)?;
                 let token = new_token();
                 let role = if admin { Role::Admin } else { Role::User };
-                let user = self
-                    .store
-                    .write(|tx| store::insert_user(tx, &name, role, store::hash_token(&token), now))?;
+                let user = self.store.write(|tx| {
+                    store::insert_user(tx, &name, role, store::hash_token(&token), now)
+                })?;
                 Ok(json!(UserView::new(&user, Some(token))))
             }
             Request::UserList => {
-                let users = self.store.read(|rx| store::list_users(rx))?;
-                Ok(json!(users.iter().map(|u| UserView::new(u, None)).collect::<Vec<_>>()))
+                let users = self.store.read(store::list_users)?;
+                Ok(json!(
+                    users
+                        .iter()
+                        .map(|u| UserView::new(u, None))
+                        .collect::<Vec<_>>()
+                ))
             }
-            Request::Track { user, company, rank } => {
+            Request::Track {
+                user,
+                company,
+                rank,
+            } => {
                 let rank = validate::rank(rank)?;
                 let pref = self.store.write(|tx| {
                     let u = store::user_by_ref(tx, &user)?;
@@ -203,7 +214,11 @@ impl Control {
                 })?;
                 Ok(json!({"userId": u, "companyId": c, "tracking": false}))
             }
-            Request::JobsList { status, company, limit } => {
+            Request::JobsList {
+                status,
+                company,
+                limit,
+            } => {
                 let status = status
                     .map(|s| {
                         JobStatus::parse(&s).ok_or_else(|| {
@@ -285,7 +300,9 @@ impl Control {
                         },
                     )
                 })?;
-                Ok(json!(postings.iter().map(PostingView::from).collect::<Vec<_>>()))
+                Ok(json!(
+                    postings.iter().map(PostingView::from).collect::<Vec<_>>()
+                ))
             }
             Request::Enqueue => {
                 let policy = RankPolicy::new(&self.config.schedule.bands);
@@ -334,7 +351,10 @@ use redb::ReadableTable;
 
 /// The built-in operator user, created on first use with a token nobody
 /// knows (an admin can rotate it later).
-fn operator_user(tx: &mut store::Tx<'_>, now: crate::model::Timestamp) -> store::Result<crate::model::User> {
+fn operator_user(
+    tx: &mut store::Tx<'_>,
+    now: crate::model::Timestamp,
+) -> store::Result<crate::model::User> {
     match store::user_by_ref(tx, OPERATOR_USER) {
         Ok(u) => Ok(u),
         Err(StoreError::NotFound { .. }) => store::insert_user(

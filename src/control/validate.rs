@@ -48,16 +48,19 @@ pub fn urls(raw: Vec<String>) -> Result<Vec<String>> {
 pub fn mode(raw: Option<String>) -> Result<Option<FetchMode>> {
     raw.map(|m| {
         FetchMode::parse(&m).ok_or_else(|| {
-            ControlError::invalid(format!("fetch mode {m:?} is not allowed: use one of {}", FetchMode::ALLOWED))
+            ControlError::invalid(format!(
+                "fetch mode {m:?} is not allowed: use one of {}",
+                FetchMode::ALLOWED
+            ))
         })
     })
     .transpose()
 }
 
 pub fn patterns(include: &[String], exclude: &[String]) -> Result<()> {
-    LinkFilter::new(include, exclude)
-        .map(|_| ())
-        .map_err(|e| ControlError::invalid(format!("include/exclude pattern is not a valid regex: {e}")))
+    LinkFilter::new(include, exclude).map(|_| ()).map_err(|e| {
+        ControlError::invalid(format!("include/exclude pattern is not a valid regex: {e}"))
+    })
 }
 
 pub fn new_company(
@@ -84,7 +87,10 @@ pub fn patch(
     include: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
 ) -> Result<CompanyPatch> {
-    patterns(include.as_deref().unwrap_or_default(), exclude.as_deref().unwrap_or_default())?;
+    patterns(
+        include.as_deref().unwrap_or_default(),
+        exclude.as_deref().unwrap_or_default(),
+    )?;
     Ok(CompanyPatch {
         name: raw_name.map(|n| name("company name", &n)).transpose()?,
         urls: raw_urls.map(urls).transpose()?,

@@ -69,7 +69,11 @@ impl DemoSite {
 }
 
 /// Start the site on 127.0.0.1 (ephemeral port) and its posting generator.
-pub async fn start(every: Duration, tracker: &TaskTracker, cancel: CancellationToken) -> std::io::Result<DemoSite> {
+pub async fn start(
+    every: Duration,
+    tracker: &TaskTracker,
+    cancel: CancellationToken,
+) -> std::io::Result<DemoSite> {
     let mut site = Site {
         jobs: vec![Vec::new(); COMPANIES.len()],
         next_id: 0,

@@ -9,8 +9,23 @@ use url::Url;
 
 /// Query parameters that only track where a click came from.
 const TRACKING_EXACT: &[&str] = &[
-    "gclid", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "mc_cid", "mc_eid", "_hsenc",
-    "_hsmi", "igshid", "yclid", "twclid", "li_fat_id", "_ga", "_gl", "ref_src",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "fbclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "igshid",
+    "yclid",
+    "twclid",
+    "li_fat_id",
+    "_ga",
+    "_gl",
+    "ref_src",
 ];
 
 fn is_tracking(name: &str) -> bool {
@@ -61,24 +76,39 @@ mod tests {
     #[test]
     fn relative_links_resolve_against_the_page() {
         let page = "https://acme.example/careers/index.html";
-        assert_eq!(c(page, "jobs/1").unwrap(), "https://acme.example/careers/jobs/1");
+        assert_eq!(
+            c(page, "jobs/1").unwrap(),
+            "https://acme.example/careers/jobs/1"
+        );
         assert_eq!(c(page, "/jobs/1").unwrap(), "https://acme.example/jobs/1");
         assert_eq!(c(page, "../jobs/1").unwrap(), "https://acme.example/jobs/1");
-        assert_eq!(c(page, "//other.example/x").unwrap(), "https://other.example/x");
-        assert_eq!(c(page, "?page=2").unwrap(), "https://acme.example/careers/index.html?page=2");
+        assert_eq!(
+            c(page, "//other.example/x").unwrap(),
+            "https://other.example/x"
+        );
+        assert_eq!(
+            c(page, "?page=2").unwrap(),
+            "https://acme.example/careers/index.html?page=2"
+        );
     }
 
     #[test]
     fn base_href_is_the_base() {
         // `job_links` resolves <base href> against the page first.
         let base = "https://cdn.acme.example/root/";
-        assert_eq!(c(base, "jobs/7").unwrap(), "https://cdn.acme.example/root/jobs/7");
+        assert_eq!(
+            c(base, "jobs/7").unwrap(),
+            "https://cdn.acme.example/root/jobs/7"
+        );
     }
 
     #[test]
     fn fragments_and_tracking_params_are_dropped() {
         let page = "https://acme.example/";
-        assert_eq!(c(page, "/jobs/1#apply").unwrap(), "https://acme.example/jobs/1");
+        assert_eq!(
+            c(page, "/jobs/1#apply").unwrap(),
+            "https://acme.example/jobs/1"
+        );
         assert_eq!(
             c(page, "/jobs/1?utm_source=x&UTM_Medium=y&gclid=1&fbclid=2").unwrap(),
             "https://acme.example/jobs/1"
@@ -94,21 +124,41 @@ mod tests {
     #[test]
     fn scheme_host_case_and_default_ports() {
         let page = "https://acme.example/";
-        assert_eq!(c(page, "HTTPS://ACME.Example:443/Jobs/1").unwrap(), "https://acme.example/Jobs/1");
-        assert_eq!(c(page, "http://acme.example:80/a").unwrap(), "http://acme.example/a");
-        assert_eq!(c(page, "http://acme.example:8080/a").unwrap(), "http://acme.example:8080/a");
+        assert_eq!(
+            c(page, "HTTPS://ACME.Example:443/Jobs/1").unwrap(),
+            "https://acme.example/Jobs/1"
+        );
+        assert_eq!(
+            c(page, "http://acme.example:80/a").unwrap(),
+            "http://acme.example/a"
+        );
+        assert_eq!(
+            c(page, "http://acme.example:8080/a").unwrap(),
+            "http://acme.example:8080/a"
+        );
     }
 
     #[test]
     fn idn_hosts_become_punycode() {
         let page = "https://acme.example/";
-        assert_eq!(c(page, "https://bücher.example/jobs/1").unwrap(), "https://xn--bcher-kva.example/jobs/1");
+        assert_eq!(
+            c(page, "https://bücher.example/jobs/1").unwrap(),
+            "https://xn--bcher-kva.example/jobs/1"
+        );
     }
 
     #[test]
     fn non_web_links_are_dropped() {
         let page = "https://acme.example/";
-        for href in ["mailto:jobs@acme.example", "tel:+123", "javascript:void(0)", "data:text/html,x", "ftp://acme.example/x", "", "   "] {
+        for href in [
+            "mailto:jobs@acme.example",
+            "tel:+123",
+            "javascript:void(0)",
+            "data:text/html,x",
+            "ftp://acme.example/x",
+            "",
+            "   ",
+        ] {
             assert_eq!(c(page, href), None, "{href}");
         }
     }

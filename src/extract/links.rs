@@ -34,7 +34,10 @@ pub struct PageScan {
 pub struct ScanError(String);
 
 fn has_rel_next(rel: Option<String>) -> bool {
-    rel.is_some_and(|r| r.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("next")))
+    rel.is_some_and(|r| {
+        r.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case("next"))
+    })
 }
 
 /// Collect anchors, base href and the next-page link of an HTML document.
@@ -42,7 +45,9 @@ pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
     let out = Rc::new(RefCell::new(PageScan::default()));
     let (a, t, b, l) = (out.clone(), out.clone(), out.clone(), out.clone());
     let settings = Settings::new()
-        .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY))
+        .with_memory_settings(
+            MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY),
+        )
         .append_element_content_handler(element!("a[href]", move |el| {
             let mut s = a.borrow_mut();
             let href = el.get_attribute("href").unwrap_or_default();

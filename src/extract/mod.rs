@@ -35,7 +35,11 @@ pub struct PageResult {
 }
 
 /// Scan `html` fetched from `page_url` and keep the job links.
-pub fn job_links(html: &[u8], page_url: &Url, filter: &LinkFilter) -> Result<PageResult, ScanError> {
+pub fn job_links(
+    html: &[u8],
+    page_url: &Url,
+    filter: &LinkFilter,
+) -> Result<PageResult, ScanError> {
     let scan = scan(html)?;
     let base = scan
         .base

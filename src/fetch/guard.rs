@@ -22,10 +22,10 @@ impl AddressPolicy {
     pub fn permits(&self, addr: SocketAddr) -> bool {
         self.allow_private
             || is_public(addr.ip())
-            || self
-                .allowed
-                .iter()
-                .any(|a| a.ip() == addr.ip() && (a.port() == 0 || addr.port() == 0 || a.port() == addr.port()))
+            || self.allowed.iter().any(|a| {
+                a.ip() == addr.ip()
+                    && (a.port() == 0 || addr.port() == 0 || a.port() == addr.port())
+            })
     }
 }
 
@@ -78,13 +78,23 @@ impl Resolve for GuardedResolver {
         let policy = self.policy.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let kept: Vec<SocketAddr> = found.iter().copied().filter(|a| policy.permits(*a)).collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let kept: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| policy.permits(*a))
+                .collect();
             if kept.is_empty() && !found.is_empty() {
                 return Err(Box::new(RefusedTarget(format!(
                     "{host} resolves only to non-public addresses ({}); set fetch.allow_private_targets = true to allow them",
-                    found.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>().join(", ")
-                ))) as Box<dyn std::error::Error + Send + Sync>);
+                    found
+                        .iter()
+                        .map(|a| a.ip().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(kept.into_iter()) as Addrs)
         })
@@ -103,9 +113,22 @@ mod tests {
     #[test]
     fn private_ranges_are_not_public() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-            "100.64.0.1", "0.0.0.0", "255.255.255.255", "224.0.0.1", "::1", "fe80::1", "fd00::1",
-            "::ffff:192.168.1.1", "::", "240.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:192.168.1.1",
+            "::",
+            "240.0.0.1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

@@ -61,7 +61,8 @@ impl HostPacer {
 
     fn next_delay(&self) -> Duration {
         let u: f64 = rand::random();
-        self.delay.mul_f64(1.0 - self.jitter + 2.0 * self.jitter * u)
+        self.delay
+            .mul_f64(1.0 - self.jitter + 2.0 * self.jitter * u)
     }
 }
 

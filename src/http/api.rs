@@ -33,7 +33,8 @@ fn visible(s: &Store, caller: &Caller) -> store::Result<Option<Vec<Id>>> {
     if caller.is_admin() {
         Ok(None)
     } else {
-        s.read(|rx| store::tracked_companies(rx, caller.id())).map(Some)
+        s.read(|rx| store::tracked_companies(rx, caller.id()))
+            .map(Some)
     }
 }
 
@@ -67,7 +68,11 @@ pub struct StartBody {
     context: Option<String>,
 }
 
-pub async fn start(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody<StartBody>) -> ApiResult {
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<StartBody>,
+) -> ApiResult {
     if body.context.as_ref().is_some_and(|c| c.len() > 1000) {
         return Err(ApiError::invalid("context is longer than 1000 characters"));
     }
@@ -80,7 +85,10 @@ pub async fn start(State(state): State<AppState>, caller: Caller, JsonBody(body)
         .run(move |s| {
             let vis = visible(s, &c)?;
             if !can_see(&vis, body.company_id) {
-                return Err(store::StoreError::not_found("company (among those you track)", body.company_id));
+                return Err(store::StoreError::not_found(
+                    "company (among those you track)",
+                    body.company_id,
+                ));
             }
             s.write(|tx| {
                 let mut req = EnqueueRequest::new(body.company_id, JobSource::Manual);
@@ -106,7 +114,11 @@ pub async fn start(State(state): State<AppState>, caller: Caller, JsonBody(body)
         .into_response())
 }
 
-pub async fn job_status(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> ApiResult {
+pub async fn job_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
     Ok(Json(JobView::from(&job)).into_response())
 }
@@ -135,14 +147,21 @@ pub async fn active(State(state): State<AppState>, caller: Caller) -> ApiResult 
     Ok(Json(json!({"activeJobs": views, "count": views.len()})).into_response())
 }
 
-pub async fn history(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> ApiResult {
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
     let q = query(raw.as_deref(), &["page", "limit", "status"])?;
     let page = number(&q, "page", 1, 1, 1_000_000)?;
     let limit = number(&q, "limit", 20, 1, 100)?;
     let status = match q.get("status") {
         None => None,
         Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(format!("status {s:?} is not allowed; use one of {}", JobStatus::ALLOWED))
+            ApiError::invalid(format!(
+                "status {s:?} is not allowed; use one of {}",
+                JobStatus::ALLOWED
+            ))
         })?),
     };
     let all = state
@@ -163,7 +182,12 @@ pub async fn history(State(state): State<AppState>, caller: Caller, RawQuery(raw
         })
         .await?;
     let total = all.len();
-    let jobs: Vec<JobView> = all.iter().skip((page - 1) * limit).take(limit).map(JobView::from).collect();
+    let jobs: Vec<JobView> = all
+        .iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .map(JobView::from)
+        .collect();
     Ok(Json(json!({
         "jobs": jobs,
         "total": total,
@@ -173,13 +197,21 @@ pub async fn history(State(state): State<AppState>, caller: Caller, RawQuery(raw
     .into_response())
 }
 
-pub async fn retry(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> ApiResult {
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
     let v = exec(&state, Request::JobsRetry { job: job.id }).await?;
     Ok(Json(json!({"success": true, "jobId": v["job"]["id"], "job": v["job"]})).into_response())
 }
 
-pub async fn cancel(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> ApiResult {
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
     let v = exec(&state, Request::JobsCancel { job: job.id }).await?;
     Ok(Json(json!({"success": true, "job": v})).into_response())
@@ -190,7 +222,12 @@ pub async fn companies(State(state): State<AppState>, caller: Caller) -> ApiResu
         .control
         .store
         .run(move |s| {
-            s.read(|rx| Ok((store::list_companies(rx)?, store::preferences_of_user(rx, caller.id())?)))
+            s.read(|rx| {
+                Ok((
+                    store::list_companies(rx)?,
+                    store::preferences_of_user(rx, caller.id())?,
+                ))
+            })
         })
         .await?;
     let out: Vec<Value> = companies
@@ -219,7 +256,11 @@ pub struct NewCompanyBody {
     exclude: Vec<String>,
 }
 
-pub async fn create_company(State(state): State<AppState>, caller: Caller, JsonBody(b): JsonBody<NewCompanyBody>) -> ApiResult {
+pub async fn create_company(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<NewCompanyBody>,
+) -> ApiResult {
     let req = Request::CompanyAdd {
         name: b.name,
         urls: b.urls,
@@ -233,7 +274,11 @@ pub async fn create_company(State(state): State<AppState>, caller: Caller, JsonB
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
-pub async fn company(State(state): State<AppState>, _caller: Caller, Path(raw): Path<String>) -> ApiResult {
+pub async fn company(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let company = id(&raw, "company")?.to_string();
     Ok(Json(exec(&state, Request::CompanyShow { company }).await?).into_response())
 }
@@ -252,7 +297,10 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
     if caller.is_admin() {
         Ok(())
     } else {
-        Err(ApiError::new("forbidden", "only an admin may change or remove a company"))
+        Err(ApiError::new(
+            "forbidden",
+            "only an admin may change or remove a company",
+        ))
     }
 }
 
@@ -274,7 +322,11 @@ pub async fn patch_company(
     Ok(Json(exec(&state, req).await?).into_response())
 }
 
-pub async fn delete_company(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> ApiResult {
+pub async fn delete_company(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
     admin_only(&caller)?;
     let company = id(&raw, "company")?.to_string();
     Ok(Json(exec(&state, Request::CompanyRemove { company }).await?).into_response())
@@ -307,28 +359,53 @@ pub async fn put_preference(
     if b.tracking == Some(false) {
         return Ok(Json(exec(&state, Request::Untrack { user, company }).await?).into_response());
     }
-    Ok(Json(exec(&state, Request::Track { user, company, rank: b.rank }).await?).into_response())
+    Ok(Json(
+        exec(
+            &state,
+            Request::Track {
+                user,
+                company,
+                rank: b.rank,
+            },
+        )
+        .await?,
+    )
+    .into_response())
 }
 
-pub async fn delete_preference(State(state): State<AppState>, caller: Caller, Path(raw): Path<String>) -> ApiResult {
+pub async fn delete_preference(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let company = id(&raw, "company")?.to_string();
     let user = caller.id().to_string();
     Ok(Json(exec(&state, Request::Untrack { user, company }).await?).into_response())
 }
 
-pub async fn postings(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> ApiResult {
+pub async fn postings(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
     let q = query(raw.as_deref(), &["since", "limit", "baseline"])?;
     let limit = number(&q, "limit", 100, 1, 1000)?;
     let since = match q.get("since") {
         None => None,
         Some(s) => Some(crate::model::Timestamp::parse_rfc3339(s).ok_or_else(|| {
-            ApiError::invalid(format!("since={s:?} is not an RFC 3339 time such as 2026-01-31T09:00:00Z"))
+            ApiError::invalid(format!(
+                "since={s:?} is not an RFC 3339 time such as 2026-01-31T09:00:00Z"
+            ))
         })?),
     };
     let include_baseline = match q.get("baseline").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(ApiError::invalid(format!("baseline={other:?} must be true or false"))),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "baseline={other:?} must be true or false"
+            )));
+        }
     };
     let postings = state
         .control

@@ -71,6 +71,10 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(code = %self.code, message = %self.message, "internal error answering a request");
         }
-        (status, axum::Json(json!({"error": {"code": self.code, "message": self.message}}))).into_response()
+        (
+            status,
+            axum::Json(json!({"error": {"code": self.code, "message": self.message}})),
+        )
+            .into_response()
     }
 }

@@ -47,7 +47,10 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if reasons.is_empty() {
         (StatusCode::OK, Json(json!({"ready": true, "reasons": []})))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"ready": false, "reasons": reasons})))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"ready": false, "reasons": reasons})),
+        )
     }
 }
 

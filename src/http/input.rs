@@ -18,7 +18,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new("payload_too_large", "request body is larger than http.max_request_body allows")
+                ApiError::new(
+                    "payload_too_large",
+                    "request body is larger than http.max_request_body allows",
+                )
             } else {
                 ApiError::invalid(format!("cannot read request body: {e}"))
             }
@@ -45,14 +48,24 @@ pub fn query(raw: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, Stri
 }
 
 /// A whole number query parameter within bounds.
-pub fn number(q: &HashMap<String, String>, key: &str, default: usize, min: usize, max: usize) -> Result<usize, ApiError> {
+pub fn number(
+    q: &HashMap<String, String>,
+    key: &str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
     match q.get(key) {
         None => Ok(default),
         Some(v) => v
             .parse::<usize>()
             .ok()
             .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| ApiError::invalid(format!("query parameter {key}={v:?} must be a whole number from {min} to {max}"))),
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "query parameter {key}={v:?} must be a whole number from {min} to {max}"
+                ))
+            }),
     }
 }
 

@@ -42,10 +42,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/scraping/history", get(api::history))
         .route("/api/scraping/retry/{job_id}", post(api::retry))
         .route("/api/scraping/cancel/{job_id}", post(api::cancel))
-        .route("/api/companies", get(api::companies).post(api::create_company))
+        .route(
+            "/api/companies",
+            get(api::companies).post(api::create_company),
+        )
         .route(
             "/api/companies/{id}",
-            get(api::company).patch(api::patch_company).delete(api::delete_company),
+            get(api::company)
+                .patch(api::patch_company)
+                .delete(api::delete_company),
         )
         .route("/api/preferences", get(api::preferences))
         .route(

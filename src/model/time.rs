@@ -24,11 +24,17 @@ impl Timestamp {
     }
 
     pub fn plus(self, d: Duration) -> Self {
-        Self(self.0.saturating_add(d.as_millis().min(i64::MAX as u128) as i64))
+        Self(
+            self.0
+                .saturating_add(d.as_millis().min(i64::MAX as u128) as i64),
+        )
     }
 
     pub fn minus(self, d: Duration) -> Self {
-        Self(self.0.saturating_sub(d.as_millis().min(i64::MAX as u128) as i64))
+        Self(
+            self.0
+                .saturating_sub(d.as_millis().min(i64::MAX as u128) as i64),
+        )
     }
 
     /// Time elapsed from `earlier` to `self`; zero when `earlier` is later.

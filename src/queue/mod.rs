@@ -2,7 +2,7 @@
 //!
 //! This is the narrow interface DESIGN.md asks for (enqueue, claim,
 //! heartbeat, complete, fail, cancel, retry, release, rescue, list): the
-//! functions in [`ops`] work inside a caller's transaction so a job's
+//! functions in `ops` work inside a caller's transaction so a job's
 //! completion can commit together with its snapshot and postings, and
 //! [`Queue`] wraps them for callers that need nothing else in the transaction.
 //!

@@ -7,7 +7,9 @@ use redb::ReadableTable;
 use super::backoff;
 use crate::config::BackoffConfig;
 use crate::model::{Id, Job, JobCounters, JobSource, JobStatus, Timestamp};
-use crate::store::{Result, StoreError, Tx, View, all_records, get_company, get_record, next_id, put_record};
+use crate::store::{
+    Result, StoreError, Tx, View, all_records, get_company, get_record, next_id, put_record,
+};
 
 /// What to enqueue.
 #[derive(Debug, Clone)]
@@ -146,7 +148,10 @@ pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<
 /// then oldest id.
 pub fn claim(tx: &mut Tx<'_>, now: Timestamp, lease: Duration) -> Result<Option<Job>> {
     let mut found = None;
-    for priority in [JobSource::Manual.priority(), JobSource::Scheduled.priority()] {
+    for priority in [
+        JobSource::Manual.priority(),
+        JobSource::Scheduled.priority(),
+    ] {
         let first = tx
             .jobs_runnable
             .range((priority, 0, 0)..=(priority, now.key(), u64::MAX))?
@@ -242,7 +247,11 @@ pub fn release(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<Job> {
 /// next heartbeat and discards its results.
 pub fn cancel(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<Job> {
     let mut job = get_job(tx, id)?;
-    expect_status(&job, &[JobStatus::Pending, JobStatus::InProgress], "cancelled")?;
+    expect_status(
+        &job,
+        &[JobStatus::Pending, JobStatus::InProgress],
+        "cancelled",
+    )?;
     to_terminal(tx, &mut job, JobStatus::Cancelled, now)?;
     Ok(job)
 }
@@ -375,7 +384,10 @@ pub fn count_by_status(v: &impl View) -> Result<ActiveCounts> {
 /// read-only check, so idle workers do not write (and fsync) to poll.
 pub fn next_runnable_at(v: &impl View) -> Result<Option<Timestamp>> {
     let mut best: Option<Timestamp> = None;
-    for priority in [JobSource::Manual.priority(), JobSource::Scheduled.priority()] {
+    for priority in [
+        JobSource::Manual.priority(),
+        JobSource::Scheduled.priority(),
+    ] {
         let first = v
             .jobs_runnable()
             .range((priority, 0, 0)..=(priority, u64::MAX, u64::MAX))?

@@ -1,6 +1,5 @@
 use std::time::Duration;
 
-
 use super::*;
 use crate::config::{BackoffConfig, Config};
 use crate::model::{JobSource, JobStatus, Timestamp};
@@ -32,21 +31,35 @@ pub(crate) fn check_invariants(store: &Store) {
                     .jobs_runnable
                     .get((j.source.priority(), j.run_at.key(), j.id))?
                     .is_some();
-                assert_eq!(runnable, j.status == JobStatus::Pending, "runnable index for {j:?}");
+                assert_eq!(
+                    runnable,
+                    j.status == JobStatus::Pending,
+                    "runnable index for {j:?}"
+                );
                 let leased = j
                     .lease_until
                     .map(|u| rx.jobs_leases.get((u.key(), j.id)).map(|g| g.is_some()))
                     .transpose()?
                     .unwrap_or(false);
-                assert_eq!(leased, j.status == JobStatus::InProgress, "lease index for {j:?}");
+                assert_eq!(
+                    leased,
+                    j.status == JobStatus::InProgress,
+                    "lease index for {j:?}"
+                );
                 assert!(j.attempt <= j.max_attempts, "attempts over max: {j:?}");
             }
             assert_eq!(rx.jobs_active.len()? as usize, active.len());
             for (c, id) in active {
                 assert_eq!(rx.jobs_active.get(c)?.map(|g| g.value()), Some(id));
             }
-            let pending = jobs.iter().filter(|j| j.status == JobStatus::Pending).count();
-            let running = jobs.iter().filter(|j| j.status == JobStatus::InProgress).count();
+            let pending = jobs
+                .iter()
+                .filter(|j| j.status == JobStatus::Pending)
+                .count();
+            let running = jobs
+                .iter()
+                .filter(|j| j.status == JobStatus::InProgress)
+                .count();
             assert_eq!(rx.jobs_runnable.len()? as usize, pending);
             assert_eq!(rx.jobs_leases.len()? as usize, running);
             Ok(())
@@ -93,7 +106,11 @@ fn enqueue_dedupes_active_job_per_company() {
     assert_eq!(second.job().id, first.job().id);
     claim_at(&store, T0).unwrap();
     let third = enq(&store, c[0], JobSource::Manual, T0);
-    assert_eq!(third.job().id, first.job().id, "running job is returned too");
+    assert_eq!(
+        third.job().id,
+        first.job().id,
+        "running job is returned too"
+    );
 }
 
 #[test]
@@ -109,7 +126,12 @@ fn manual_jobs_are_claimed_before_scheduled_ones() {
     let (_d, store, c) = setup(3);
     enq(&store, c[0], JobSource::Scheduled, T0);
     enq(&store, c[1], JobSource::CatchUp, T0);
-    enq(&store, c[2], JobSource::Manual, T0.plus(Duration::from_secs(1)));
+    enq(
+        &store,
+        c[2],
+        JobSource::Manual,
+        T0.plus(Duration::from_secs(1)),
+    );
     let now = T0.plus(Duration::from_secs(2));
     assert_eq!(claim_at(&store, now).unwrap().company_id, c[2]);
     assert_eq!(claim_at(&store, now).unwrap().company_id, c[0]);
@@ -126,7 +148,17 @@ fn failure_retries_after_backoff_then_fails_with_last_error() {
         let job = claim_at(&store, now).expect("claimable");
         assert_eq!(job.attempt, attempt);
         let job = store
-            .write(|tx| fail(tx, id, &format!("boom {attempt}"), true, now, &backoff(), 0.5))
+            .write(|tx| {
+                fail(
+                    tx,
+                    id,
+                    &format!("boom {attempt}"),
+                    true,
+                    now,
+                    &backoff(),
+                    0.5,
+                )
+            })
             .unwrap();
         check_invariants(&store);
         if attempt < 3 {
@@ -169,7 +201,12 @@ fn expired_lease_returns_job_to_pending_with_attempt_counted() {
     store
         .write(|tx| heartbeat(tx, id, hb, LEASE, 40, Default::default()))
         .unwrap();
-    assert!(store.write(|tx| rescue_expired(tx, T0.plus(LEASE))).unwrap().is_empty());
+    assert!(
+        store
+            .write(|tx| rescue_expired(tx, T0.plus(LEASE)))
+            .unwrap()
+            .is_empty()
+    );
     let later = hb.plus(LEASE).plus(Duration::from_secs(1));
     let rescued = store.write(|tx| rescue_expired(tx, later)).unwrap();
     check_invariants(&store);
@@ -188,7 +225,13 @@ fn lease_expiry_on_last_attempt_fails_the_job() {
     claim_at(&store, T0).unwrap();
     let rescued = store.write(|tx| rescue_all(tx, T0)).unwrap();
     assert_eq!(rescued[0].status, JobStatus::Failed);
-    assert!(rescued[0].error.as_deref().unwrap().contains("stopped before finishing"));
+    assert!(
+        rescued[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("stopped before finishing")
+    );
     check_invariants(&store);
 }
 
@@ -203,14 +246,21 @@ fn cancel_stops_heartbeats_and_retry_requeues() {
         .write(|tx| heartbeat(tx, id, T0, LEASE, 10, Default::default()))
         .unwrap_err();
     assert!(err.to_string().contains("is cancelled"), "{err}");
-    assert!(store.write(|tx| complete(tx, id, Default::default(), T0)).is_err());
+    assert!(
+        store
+            .write(|tx| complete(tx, id, Default::default(), T0))
+            .is_err()
+    );
     let again = store.write(|tx| retry(tx, id, T0, 3)).unwrap();
     assert!(again.created());
     assert_eq!(again.job().status, JobStatus::Pending);
     assert_eq!(again.job().attempt, 0);
     check_invariants(&store);
     let err = store.write(|tx| retry(tx, id, T0, 3)).unwrap_err();
-    assert!(err.to_string().contains("only failed or cancelled"), "{err}");
+    assert!(
+        err.to_string().contains("only failed or cancelled"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -222,7 +272,9 @@ fn release_gives_the_attempt_back_and_complete_clears_active() {
     assert_eq!((released.status, released.attempt), (JobStatus::Pending, 0));
     check_invariants(&store);
     claim_at(&store, T0).unwrap();
-    let done = store.write(|tx| complete(tx, id, Default::default(), T0)).unwrap();
+    let done = store
+        .write(|tx| complete(tx, id, Default::default(), T0))
+        .unwrap();
     assert_eq!((done.status, done.progress), (JobStatus::Completed, 100));
     check_invariants(&store);
     assert!(enq(&store, c[0], JobSource::Scheduled, T0).created());

@@ -115,7 +115,9 @@ use redb::ReadableTable;
 
 /// Time of the last pass, from the store.
 pub fn last_pass(store: &Store) -> Result<Option<Timestamp>> {
-    store.read(|rx| Ok(store::meta_get(rx, LAST_PASS_KEY)?.map(|ms| Timestamp::from_millis(ms as i64))))
+    store.read(|rx| {
+        Ok(store::meta_get(rx, LAST_PASS_KEY)?.map(|ms| Timestamp::from_millis(ms as i64)))
+    })
 }
 
 /// Live scheduler state for status and readiness.
@@ -163,7 +165,9 @@ impl Scheduler {
                 .await;
             match result {
                 Ok(report) => {
-                    self.state.last_tick_ms.store(now.millis(), Ordering::Relaxed);
+                    self.state
+                        .last_tick_ms
+                        .store(now.millis(), Ordering::Relaxed);
                     self.state
                         .last_enqueued
                         .store(report.enqueued as i64, Ordering::Relaxed);

@@ -15,7 +15,11 @@ impl RankPolicy {
     /// `bands` must cover 1..=100 (config validation guarantees it); a gap
     /// falls back to the longest interval given.
     pub fn new(bands: &[RankBand]) -> Self {
-        let longest = bands.iter().map(|b| b.interval).max().unwrap_or(Duration::from_secs(86400));
+        let longest = bands
+            .iter()
+            .map(|b| b.interval)
+            .max()
+            .unwrap_or(Duration::from_secs(86400));
         let mut by_rank = [longest; 101];
         for b in bands {
             for r in b.min..=b.max.min(100) {
@@ -42,7 +46,18 @@ mod tests {
     #[test]
     fn standard_bands_edges() {
         let p = RankPolicy::new(&standard_bands());
-        for (rank, h) in [(100, 24), (81, 24), (80, 48), (61, 48), (60, 72), (31, 72), (30, 96), (11, 96), (10, 120), (1, 120)] {
+        for (rank, h) in [
+            (100, 24),
+            (81, 24),
+            (80, 48),
+            (61, 48),
+            (60, 72),
+            (31, 72),
+            (30, 96),
+            (11, 96),
+            (10, 120),
+            (1, 120),
+        ] {
             assert_eq!(hours(&p, rank), h, "rank {rank}");
         }
     }
@@ -50,7 +65,18 @@ mod tests {
     #[test]
     fn frequent_preset_edges() {
         let p = RankPolicy::new(&frequent_bands());
-        for (rank, h) in [(100, 12), (95, 12), (94, 24), (85, 24), (84, 48), (70, 48), (69, 168), (50, 168), (49, 336), (1, 336)] {
+        for (rank, h) in [
+            (100, 12),
+            (95, 12),
+            (94, 24),
+            (85, 24),
+            (84, 48),
+            (70, 48),
+            (69, 168),
+            (50, 168),
+            (49, 336),
+            (1, 336),
+        ] {
             assert_eq!(hours(&p, rank), h, "rank {rank}");
         }
     }

@@ -59,18 +59,24 @@ fn drain(store: &Store, now: Timestamp) -> Vec<Id> {
 #[test]
 fn due_follows_rank_interval_since_last_success() {
     let (_d, store, ids) = setup(&[90, 5]);
-    let companies = |s: &Store| s.read(|rx| store::list_companies(rx)).unwrap();
+    let companies = |s: &Store| s.read(store::list_companies).unwrap();
     // Never scraped: both due.
     assert_eq!(plan(&companies(&store), T0, &policy()).len(), 2);
     set_last_success(&store, ids[0], T0);
     set_last_success(&store, ids[1], T0);
     let at = |h: u64| T0.plus(HOUR * h as u32);
     assert!(plan(&companies(&store), at(23), &policy()).is_empty());
-    let due: Vec<Id> = plan(&companies(&store), at(24), &policy()).iter().map(|d| d.company_id).collect();
+    let due: Vec<Id> = plan(&companies(&store), at(24), &policy())
+        .iter()
+        .map(|d| d.company_id)
+        .collect();
     assert_eq!(due, vec![ids[0]]);
     let due = plan(&companies(&store), at(120), &policy());
     assert_eq!(due.len(), 2);
-    assert_eq!(due[0].company_id, ids[0], "rank 90 is 5x overdue, rank 5 only 1x");
+    assert_eq!(
+        due[0].company_id, ids[0],
+        "rank 90 is 5x overdue, rank 5 only 1x"
+    );
 }
 
 #[test]
@@ -87,8 +93,11 @@ fn untracked_quarantined_and_backing_off_are_skipped() {
             insert_company(tx, company("untracked"), T0)
         })
         .unwrap();
-    let companies = store.read(|rx| store::list_companies(rx)).unwrap();
-    let due: Vec<Id> = plan(&companies, T0, &policy()).iter().map(|d| d.company_id).collect();
+    let companies = store.read(store::list_companies).unwrap();
+    let due: Vec<Id> = plan(&companies, T0, &policy())
+        .iter()
+        .map(|d| d.company_id)
+        .collect();
     assert_eq!(due, vec![ids[2]]);
     let due = plan(&companies, T0.plus(HOUR), &policy());
     assert_eq!(due.len(), 2, "backoff over");
@@ -127,7 +136,10 @@ fn catch_up_after_downtime_enqueues_each_once_most_overdue_first() {
     let jobs = store
         .read(|rx| queue::list_jobs(rx, &Default::default()))
         .unwrap();
-    assert!(jobs.iter().all(|j| j.source == JobSource::CatchUp && j.status == JobStatus::Pending));
+    assert!(
+        jobs.iter()
+            .all(|j| j.source == JobSource::CatchUp && j.status == JobStatus::Pending)
+    );
     assert_eq!(drain(&store, now.plus(HOUR)), vec![ids[0], ids[2], ids[1]]);
     assert_eq!(last_pass(&store).unwrap(), Some(now.plus(HOUR)));
 }

@@ -131,9 +131,7 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
         )?;
         let last_pass = store::meta_get(rx, crate::scheduler::LAST_PASS_KEY)?
             .map(|ms| Timestamp::from_millis(ms as i64));
-        let last_pass = live
-            .and_then(|l| l.scheduler.last_tick())
-            .or(last_pass);
+        let last_pass = live.and_then(|l| l.scheduler.last_tick()).or(last_pass);
         Ok(StatusReport {
             version: env!("CARGO_PKG_VERSION"),
             running: live.is_some(),
@@ -152,12 +150,16 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
             scheduler: SchedulerView {
                 preset: live.map(|l| l.preset.clone()),
                 last_pass: last_pass.map(|t| t.to_rfc3339()),
-                next_pass: live.and_then(|l| last_pass.map(|t| t.plus(l.pass_interval).to_rfc3339())),
+                next_pass: live
+                    .and_then(|l| last_pass.map(|t| t.plus(l.pass_interval).to_rfc3339())),
                 last_enqueued: live.map(|l| l.scheduler.last_enqueued()),
             },
             companies: CompanyCounts {
                 total: companies.len(),
-                tracked: companies.iter().filter(|c| c.effective_rank.is_some()).count(),
+                tracked: companies
+                    .iter()
+                    .filter(|c| c.effective_rank.is_some())
+                    .count(),
                 needing_attention: attention.len(),
             },
             postings: PostingCounts {

@@ -25,7 +25,11 @@ pub fn render_text(r: &StatusReport) -> String {
         q.pending, q.in_progress, q.completed, q.failed, q.cancelled
     );
     if r.running {
-        let _ = writeln!(s, "workers:   {} ({})", r.concurrency.limit, r.concurrency.mode);
+        let _ = writeln!(
+            s,
+            "workers:   {} ({})",
+            r.concurrency.limit, r.concurrency.mode
+        );
     }
     let _ = writeln!(
         s,
@@ -63,7 +67,13 @@ pub fn render_text(r: &StatusReport) -> String {
     if !r.postings.recent.is_empty() {
         let _ = writeln!(s, "new postings:");
         for p in &r.postings.recent {
-            let _ = writeln!(s, "  {}  {}  {}", p.first_seen, truncate(&p.title, 40), p.url);
+            let _ = writeln!(
+                s,
+                "  {}  {}  {}",
+                p.first_seen,
+                truncate(&p.title, 40),
+                p.url
+            );
         }
     }
     s

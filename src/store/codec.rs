@@ -88,7 +88,10 @@ mod tests {
         let mut newer = bytes.clone();
         newer[0] = 9;
         let err = decode::<Posting>(&newer, &7).unwrap_err().to_string();
-        assert!(err.contains("postings/7") && err.contains("format version 9"), "{err}");
+        assert!(
+            err.contains("postings/7") && err.contains("format version 9"),
+            "{err}"
+        );
         assert!(decode::<Posting>(&[], &7).is_err());
         assert!(decode::<Posting>(&[1, 0xff], &7).is_err());
     }

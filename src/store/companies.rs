@@ -2,9 +2,7 @@
 
 use redb::ReadableTable;
 
-use super::{
-    Result, StoreError, Tx, View, all_records, codec, get_record, next_id, put_record,
-};
+use super::{Result, StoreError, Tx, View, all_records, codec, get_record, next_id, put_record};
 use crate::model::{Company, CompanyHealth, Id, NewCompany, Rank, Timestamp};
 
 /// Changes to a company; `None` leaves a field as it is.

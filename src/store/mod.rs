@@ -101,7 +101,9 @@ struct Inner {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.inner.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
     }
 }
 
@@ -215,9 +217,7 @@ pub fn next_id(tx: &mut Tx<'_>, table: &str) -> Result<u64> {
 }
 
 /// Decode every record of a `u64 → bytes` table.
-pub fn all_records<R: codec::Record>(
-    t: &impl ReadableTable<u64, tables::Bytes>,
-) -> Result<Vec<R>> {
+pub fn all_records<R: codec::Record>(t: &impl ReadableTable<u64, tables::Bytes>) -> Result<Vec<R>> {
     let mut out = Vec::new();
     for row in t.iter()? {
         let (k, v) = row?;

@@ -63,8 +63,7 @@ pub fn record_links(
 }
 
 pub fn has_snapshot(v: &impl View, company_id: Id) -> Result<bool> {
-    Ok(v
-        .snapshots()
+    Ok(v.snapshots()
         .range((company_id, "")..(company_id + 1, ""))?
         .next()
         .is_some())
@@ -73,7 +72,10 @@ pub fn has_snapshot(v: &impl View, company_id: Id) -> Result<bool> {
 /// Links in a company's snapshot.
 pub fn snapshot_links(v: &impl View, company_id: Id) -> Result<Vec<(String, SnapshotEntry)>> {
     let mut out = Vec::new();
-    for row in v.snapshots().range((company_id, "")..(company_id + 1, ""))? {
+    for row in v
+        .snapshots()
+        .range((company_id, "")..(company_id + 1, ""))?
+    {
         let (k, val) = row?;
         let url = k.value().1.to_string();
         let entry = codec::decode(val.value(), &url)?;

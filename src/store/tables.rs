@@ -8,7 +8,9 @@
 //! - `company_names`/`user_names` hold lowercase names, unique.
 //! - `prefs_by_user` mirrors `prefs` with the key reversed.
 
-use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{
+    ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction,
+};
 
 use super::StoreError;
 
@@ -26,7 +28,8 @@ pub const PREFS: TableDefinition<(u64, u64), Bytes> = TableDefinition::new("pref
 pub const PREFS_BY_USER: TableDefinition<(u64, u64), ()> = TableDefinition::new("prefs_by_user");
 pub const JOBS: TableDefinition<u64, Bytes> = TableDefinition::new("jobs");
 /// (priority, run_at ms, job id) → ().
-pub const JOBS_RUNNABLE: TableDefinition<(u8, u64, u64), ()> = TableDefinition::new("jobs_runnable");
+pub const JOBS_RUNNABLE: TableDefinition<(u8, u64, u64), ()> =
+    TableDefinition::new("jobs_runnable");
 /// company id → job id.
 pub const JOBS_ACTIVE: TableDefinition<u64, u64> = TableDefinition::new("jobs_active");
 /// (lease_until ms, job id) → ().

@@ -25,7 +25,10 @@ fn second_open_reports_in_use_with_pid() {
     let err = Store::open(&dir.path().join("scoutly.redb")).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, StoreError::InUse { .. }), "{msg}");
-    assert!(msg.contains(&format!("PID {}", std::process::id())), "{msg}");
+    assert!(
+        msg.contains(&format!("PID {}", std::process::id())),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -34,10 +37,15 @@ fn newer_schema_is_refused_and_file_untouched() {
     let path = dir.path().join("scoutly.redb");
     {
         let store = Store::open(&path).unwrap();
-        store.write(|tx| meta_set(tx, "schema_version", 99)).unwrap();
+        store
+            .write(|tx| meta_set(tx, "schema_version", 99))
+            .unwrap();
     }
     let msg = Store::open(&path).unwrap_err().to_string();
-    assert!(msg.contains("schema version 99") && msg.contains("up to 1"), "{msg}");
+    assert!(
+        msg.contains("schema version 99") && msg.contains("up to 1"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -50,14 +58,19 @@ fn fresh_file_is_stamped_with_current_schema() {
 #[test]
 fn company_names_are_unique_case_insensitively() {
     let (_dir, store) = temp_store();
-    store.write(|tx| insert_company(tx, company("Acme"), T0)).unwrap();
+    store
+        .write(|tx| insert_company(tx, company("Acme"), T0))
+        .unwrap();
     let err = store
         .write(|tx| insert_company(tx, company("acme"), T0))
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)));
     let found = store.read(|rx| company_by_ref(rx, "ACME")).unwrap();
     assert_eq!(found.id, 1);
-    assert_eq!(store.read(|rx| company_by_ref(rx, "1")).unwrap().name, "Acme");
+    assert_eq!(
+        store.read(|rx| company_by_ref(rx, "1")).unwrap().name,
+        "Acme"
+    );
 }
 
 #[test]
@@ -73,8 +86,12 @@ fn effective_rank_is_highest_tracking_rank() {
         .unwrap();
     let rank = |store: &Store| store.read(|rx| get_company(rx, c)).unwrap().effective_rank;
     assert_eq!(rank(&store), None);
-    store.write(|tx| track(tx, a, c, Rank::new(40).unwrap(), T0)).unwrap();
-    store.write(|tx| track(tx, b, c, Rank::new(90).unwrap(), T0)).unwrap();
+    store
+        .write(|tx| track(tx, a, c, Rank::new(40).unwrap(), T0))
+        .unwrap();
+    store
+        .write(|tx| track(tx, b, c, Rank::new(90).unwrap(), T0))
+        .unwrap();
     assert_eq!(rank(&store), Some(Rank::new(90).unwrap()));
     store.write(|tx| untrack(tx, b, c)).unwrap();
     assert_eq!(rank(&store), Some(Rank::new(40).unwrap()));
@@ -94,38 +111,69 @@ fn token_lookup_uses_hash_only() {
     assert_ne!(user.token_hash.as_slice(), b"secret");
     let found = store.read(|rx| user_by_token(rx, "secret")).unwrap();
     assert_eq!(found.map(|u| u.id), Some(user.id));
-    assert!(store.read(|rx| user_by_token(rx, "wrong")).unwrap().is_none());
+    assert!(
+        store
+            .read(|rx| user_by_token(rx, "wrong"))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
 fn first_scrape_is_baseline_then_only_new_links_become_postings() {
     let (_dir, store) = temp_store();
-    let c = store.write(|tx| insert_company(tx, company("Acme"), T0)).unwrap();
+    let c = store
+        .write(|tx| insert_company(tx, company("Acme"), T0))
+        .unwrap();
     let link = |u: &str| NewLink {
         url: u.into(),
         title: u.into(),
     };
     let first = store
-        .write(|tx| record_links(tx, c.id, 1, &[link("https://a/jobs/1"), link("https://a/jobs/2")], T0))
+        .write(|tx| {
+            record_links(
+                tx,
+                c.id,
+                1,
+                &[link("https://a/jobs/1"), link("https://a/jobs/2")],
+                T0,
+            )
+        })
         .unwrap();
     assert_eq!(first.len(), 2);
     assert!(first.iter().all(|p| p.baseline));
     let second = store
         .write(|tx| {
-            record_links(tx, c.id, 2, &[link("https://a/jobs/2"), link("https://a/jobs/3")], T0)
+            record_links(
+                tx,
+                c.id,
+                2,
+                &[link("https://a/jobs/2"), link("https://a/jobs/3")],
+                T0,
+            )
         })
         .unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].url, "https://a/jobs/3");
     assert!(!second[0].baseline);
     let all = store
-        .read(|rx| list_postings(rx, &PostingFilter { include_baseline: true, ..Default::default() }))
+        .read(|rx| {
+            list_postings(
+                rx,
+                &PostingFilter {
+                    include_baseline: true,
+                    ..Default::default()
+                },
+            )
+        })
         .unwrap();
     assert_eq!(all.len(), 3);
-    let news = store.read(|rx| list_postings(rx, &PostingFilter::default())).unwrap();
+    let news = store
+        .read(|rx| list_postings(rx, &PostingFilter::default()))
+        .unwrap();
     assert_eq!(news.len(), 1);
     // Removing the company removes its snapshot and postings.
     store.write(|tx| remove_company(tx, c.id)).unwrap();
     assert!(!store.read(|rx| has_snapshot(rx, c.id)).unwrap());
-    assert_eq!(store.read(|rx| count_postings(rx)).unwrap(), 0);
+    assert_eq!(store.read(count_postings).unwrap(), 0);
 }

@@ -139,4 +139,3 @@ pub fn tracked_companies(v: &impl View, user_id: Id) -> Result<Vec<Id>> {
         .map(|p| p.company_id)
         .collect())
 }
-

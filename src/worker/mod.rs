@@ -79,7 +79,7 @@ impl WorkerPool {
         let ready = self
             .queue
             .store()
-            .run(move |s| s.read(|rx| queue::next_runnable_at(rx)))
+            .run(move |s| s.read(queue::next_runnable_at))
             .await?
             .is_some_and(|t| t <= now);
         if !ready {
@@ -93,18 +93,21 @@ impl WorkerPool {
         let next = self
             .queue
             .store()
-            .run(|s| s.read(|rx| queue::next_runnable_at(rx)))
+            .run(|s| s.read(queue::next_runnable_at))
             .await
             .ok()
             .flatten();
         match next {
-            Some(t) => t.since(self.clock.now()).clamp(Duration::from_millis(50), IDLE_POLL),
+            Some(t) => t
+                .since(self.clock.now())
+                .clamp(Duration::from_millis(50), IDLE_POLL),
             None => IDLE_POLL,
         }
     }
 
     async fn rescuer(self, cancel: CancellationToken) {
-        let period = (self.queue.lease() / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+        let period =
+            (self.queue.lease() / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -116,13 +119,20 @@ impl WorkerPool {
                 .queue
                 .store()
                 .run(move |s| {
-                    let due = s.read(|rx| queue::next_lease_expiry(rx))?.is_some_and(|t| t < now);
-                    if due { q.rescue_expired() } else { Ok(Vec::new()) }
+                    let due = s.read(queue::next_lease_expiry)?.is_some_and(|t| t < now);
+                    if due {
+                        q.rescue_expired()
+                    } else {
+                        Ok(Vec::new())
+                    }
                 })
                 .await;
             match expired {
                 Ok(jobs) if !jobs.is_empty() => {
-                    tracing::warn!(count = jobs.len(), "returned jobs with expired leases to pending");
+                    tracing::warn!(
+                        count = jobs.len(),
+                        "returned jobs with expired leases to pending"
+                    );
                     self.work_available.notify_waiters();
                 }
                 Ok(_) => {}

@@ -24,8 +24,14 @@ use crate::store::{self, NewLink, StoreError};
 /// How a job ended, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
-    Completed { new_postings: usize, baseline: bool },
-    Failed { error: String, final_attempt: bool },
+    Completed {
+        new_postings: usize,
+        baseline: bool,
+    },
+    Failed {
+        error: String,
+        final_attempt: bool,
+    },
     /// Cancelled or reclaimed while running: results discarded.
     Abandoned,
     /// Shutdown grace ran out: lease released.
@@ -38,8 +44,6 @@ pub struct Pipeline {
     pub fetcher: Fetcher,
     pub clock: SharedClock,
     pub max_pages: usize,
-    /// Called after each job with its outcome (status, tests).
-    pub on_done: Option<Box<dyn Fn(&Job, &JobOutcome) + Send + Sync>>,
 }
 
 #[derive(Debug)]
@@ -53,7 +57,9 @@ impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Self {
         Failure {
             retryable: e.retryable(),
-            attention: e.needs_attention().then(|| format!("careers page unreachable: {e}")),
+            attention: e
+                .needs_attention()
+                .then(|| format!("careers page unreachable: {e}")),
             error: format!("{}: {e}", e.class()),
         }
     }
@@ -74,7 +80,12 @@ type Progress = Arc<Mutex<(u8, JobCounters)>>;
 impl Pipeline {
     /// Run a claimed job to its end.
     pub async fn run(&self, job: Job, cancel: &CancellationToken, grace: Duration) -> JobOutcome {
-        let span = tracing::info_span!("job", id = job.id, company = job.company_id, attempt = job.attempt);
+        let span = tracing::info_span!(
+            "job",
+            id = job.id,
+            company = job.company_id,
+            attempt = job.attempt
+        );
         self.run_inner(job, cancel, grace).instrument(span).await
     }
 
@@ -90,17 +101,22 @@ impl Pipeline {
             _ = deadline => self.release(&job).await,
         };
         match &outcome {
-            JobOutcome::Completed { new_postings, baseline } => {
+            JobOutcome::Completed {
+                new_postings,
+                baseline,
+            } => {
                 tracing::info!(new_postings, baseline, "job completed")
             }
-            JobOutcome::Failed { error, final_attempt } => {
+            JobOutcome::Failed {
+                error,
+                final_attempt,
+            } => {
                 tracing::warn!(%error, final_attempt, "job failed")
             }
-            JobOutcome::Abandoned => tracing::info!("job cancelled or reclaimed; results discarded"),
+            JobOutcome::Abandoned => {
+                tracing::info!("job cancelled or reclaimed; results discarded")
+            }
             JobOutcome::Released => tracing::info!("shutdown grace over; job lease released"),
-        }
-        if let Some(cb) = &self.on_done {
-            cb(&job, &outcome);
         }
         outcome
     }
@@ -141,7 +157,11 @@ impl Pipeline {
         }
     }
 
-    async fn scrape(&self, job: &Job, progress: &Progress) -> Result<(Vec<NewLink>, JobCounters), Failure> {
+    async fn scrape(
+        &self,
+        job: &Job,
+        progress: &Progress,
+    ) -> Result<(Vec<NewLink>, JobCounters), Failure> {
         let company_id = job.company_id;
         let company: Company = self
             .queue
@@ -169,11 +189,12 @@ impl Pipeline {
                     break;
                 }
                 let page = self.fetcher.get(&url).await?;
-                let found = extract::job_links(&page.body, &page.url, &filter).map_err(|e| Failure {
-                    error: format!("{url}: {e}"),
-                    retryable: false,
-                    attention: None,
-                })?;
+                let found =
+                    extract::job_links(&page.body, &page.url, &filter).map_err(|e| Failure {
+                        error: format!("{url}: {e}"),
+                        retryable: false,
+                        attention: None,
+                    })?;
                 counters.pages += 1;
                 for l in found.jobs {
                     if seen_links.insert(l.url.to_string()) {

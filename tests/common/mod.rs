@@ -85,7 +85,12 @@ impl Appliance {
 
     /// Run a CLI command.
     pub fn cli(&self, args: &[&str]) -> CliOutput {
-        let out: Output = self.command().args(args).stdin(Stdio::null()).output().unwrap();
+        let out: Output = self
+            .command()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         CliOutput {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -142,8 +147,8 @@ impl Appliance {
     pub fn stop(&mut self) -> i32 {
         let mut child = self.child.take().expect("not running");
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-        let status = wait_with_deadline(&mut child, Duration::from_secs(15));
-        status
+
+        wait_with_deadline(&mut child, Duration::from_secs(15))
     }
 
     /// SIGKILL: a crash or power cut.
@@ -162,7 +167,10 @@ impl Appliance {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !check() {
             if Instant::now() > deadline {
-                panic!("timed out waiting for {what}\n--- appliance log ---\n{}", self.log());
+                panic!(
+                    "timed out waiting for {what}\n--- appliance log ---\n{}",
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -177,7 +185,13 @@ impl Appliance {
     }
 
     /// HTTP request to the running appliance: (status, body).
-    pub fn http(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
         let addr = self.addr.expect("not running");
         http(addr, method, path, token, body)
     }
@@ -207,11 +221,19 @@ fn wait_with_deadline(child: &mut Child, limit: Duration) -> i32 {
 }
 
 /// A minimal HTTP/1.1 client (Connection: close) for tests.
-pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, Value) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let body = body.unwrap_or("");
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -222,7 +244,10 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, bod
     s.read_to_string(&mut raw).unwrap();
     let status: u16 = raw.split_whitespace().nth(1).unwrap().parse().unwrap();
     let (head, rest) = raw.split_once("\r\n\r\n").unwrap();
-    let text = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let text = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(rest)
     } else {
         rest.to_string()
@@ -233,8 +258,7 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, bod
 
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
-    loop {
-        let Some((size, rest)) = s.split_once("\r\n") else { break };
+    while let Some((size, rest)) = s.split_once("\r\n") {
         let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
         if n == 0 {
             break;

@@ -38,7 +38,9 @@ pub fn careers_page(company: &str, jobs: &[(u32, &str)]) -> String {
     let mut items = String::new();
     for (id, title) in jobs {
         let slug = title.to_lowercase().replace(' ', "-");
-        items.push_str(&format!("<li><a href=\"/{company}/jobs/{id}-{slug}?utm_source=site\">{title}</a></li>\n"));
+        items.push_str(&format!(
+            "<li><a href=\"/{company}/jobs/{id}-{slug}?utm_source=site\">{title}</a></li>\n"
+        ));
     }
     format!(
         "<html><body><nav><a href=\"/\">Home</a><a href=\"/{company}/blog\">Blog</a>\
@@ -54,9 +56,14 @@ impl Site {
         let (tx, rx) = std::sync::mpsc::channel();
         let state = inner.clone();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+                    .await
+                    .unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 let app = Router::new().fallback(serve).with_state(state);
                 axum::serve(listener, app).await.unwrap();
@@ -71,11 +78,23 @@ impl Site {
     }
 
     pub fn set(&self, path: &str, body: String) {
-        self.set_page(path, Page { status: 200, body, delay: Duration::ZERO, location: None });
+        self.set_page(
+            path,
+            Page {
+                status: 200,
+                body,
+                delay: Duration::ZERO,
+                location: None,
+            },
+        );
     }
 
     pub fn set_page(&self, path: &str, page: Page) {
-        self.inner.lock().unwrap().pages.insert(path.to_string(), page);
+        self.inner
+            .lock()
+            .unwrap()
+            .pages
+            .insert(path.to_string(), page);
     }
 
     pub fn set_delay(&self, path: &str, delay: Duration) {
@@ -85,7 +104,13 @@ impl Site {
     }
 
     pub fn hits(&self, path: &str) -> usize {
-        self.inner.lock().unwrap().hits.get(path).copied().unwrap_or(0)
+        self.inner
+            .lock()
+            .unwrap()
+            .hits
+            .get(path)
+            .copied()
+            .unwrap_or(0)
     }
 }
 

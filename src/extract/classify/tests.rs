@@ -37,17 +37,27 @@ fn postings_are_kept_navigation_is_not() {
     );
     assert_eq!(
         kept,
-        vec!["/jobs/1234", "/careers/jobs/senior-data-analyst", "/positions/R-2291-berlin"]
+        vec![
+            "/jobs/1234",
+            "/careers/jobs/senior-data-analyst",
+            "/positions/R-2291-berlin"
+        ]
     );
 }
 
 #[test]
 fn slugs_without_title_words_need_siblings() {
-    let alone = keep("https://acme.example/careers", &[("/careers/chief-happiness-wrangler", "")]);
+    let alone = keep(
+        "https://acme.example/careers",
+        &[("/careers/chief-happiness-wrangler", "")],
+    );
     assert!(alone.is_empty());
     let listed = keep(
         "https://acme.example/careers",
-        &[("/careers/chief-happiness-wrangler", ""), ("/careers/night-shift-baker", "")],
+        &[
+            ("/careers/chief-happiness-wrangler", ""),
+            ("/careers/night-shift-baker", ""),
+        ],
     );
     assert_eq!(listed.len(), 2);
 }
@@ -59,12 +69,22 @@ fn job_boards_and_query_ids() {
         &[
             ("https://boards.greenhouse.io/acme/jobs/4012345", "Engineer"),
             ("https://boards.greenhouse.io/acme", "All jobs"),
-            ("https://jobs.lever.co/acme/0f1e2d3c-aaaa-bbbb-cccc-123456789abc", "Designer"),
+            (
+                "https://jobs.lever.co/acme/0f1e2d3c-aaaa-bbbb-cccc-123456789abc",
+                "Designer",
+            ),
             ("/careers?gh_jid=4012399", "Recruiter"),
             ("/careers?page=2", "Next"),
         ],
     );
-    assert_eq!(kept, vec!["/acme/jobs/4012345", "/acme/0f1e2d3c-aaaa-bbbb-cccc-123456789abc", "/careers"]);
+    assert_eq!(
+        kept,
+        vec![
+            "/acme/jobs/4012345",
+            "/acme/0f1e2d3c-aaaa-bbbb-cccc-123456789abc",
+            "/careers"
+        ]
+    );
 }
 
 #[test]
@@ -73,9 +93,16 @@ fn company_patterns_override() {
     let f = LinkFilter::new(&["/team/[a-z-]+$".into()], &["/jobs/999".into()]).unwrap();
     let links = ["/team/space-cadet", "/jobs/999", "/jobs/1000"]
         .iter()
-        .map(|h| JobLink { url: page.join(h).unwrap(), text: String::new() })
+        .map(|h| JobLink {
+            url: page.join(h).unwrap(),
+            text: String::new(),
+        })
         .collect();
-    let kept: Vec<String> = f.keep(&page, links).into_iter().map(|l| l.url.path().into()).collect();
+    let kept: Vec<String> = f
+        .keep(&page, links)
+        .into_iter()
+        .map(|l| l.url.path().into())
+        .collect();
     assert_eq!(kept, vec!["/team/space-cadet", "/jobs/1000"]);
     assert!(LinkFilter::new(&["(".into()], &[]).is_err());
 }
@@ -92,7 +119,12 @@ fn site_key_groups_subdomains() {
 fn page_numbers_are_not_postings() {
     let kept = keep(
         "https://acme.example/careers",
-        &[("/careers/p2", "2"), ("/jobs/page-3", "3"), ("/jobs/page3", "3"), ("/jobs/p12a", "x")],
+        &[
+            ("/careers/p2", "2"),
+            ("/jobs/page-3", "3"),
+            ("/jobs/page3", "3"),
+            ("/jobs/p12a", "x"),
+        ],
     );
     assert_eq!(kept, vec!["/jobs/p12a"]);
 }

@@ -1,0 +1,319 @@
+//! The HTTP API on the real binary: health without a token, bearer auth,
+//! per-user visibility, validation errors in one JSON shape.
+
+mod common;
+
+use common::Appliance;
+use common::site::{Site, careers_page};
+use serde_json::Value;
+
+struct World {
+    app: Appliance,
+    _site: Site,
+    ann: String,
+    bob: String,
+    root: String,
+}
+
+fn world() -> World {
+    let site = Site::start();
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
+    site.set(
+        "/globex/careers",
+        careers_page("globex", &[(2, "Data Analyst")]),
+    );
+    let mut app = Appliance::new();
+    app.start();
+    let token = |v: Value| v["token"].as_str().unwrap().to_string();
+    let ann = token(app.json(&["user", "add", "ann"]));
+    let bob = token(app.json(&["user", "add", "bob"]));
+    let root = token(app.json(&["user", "add", "root", "--admin"]));
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Acme",
+        "--url",
+        &site.url("/acme/careers"),
+        "--user",
+        "ann",
+        "--rank",
+        "90",
+    ]);
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Globex",
+        "--url",
+        &site.url("/globex/careers"),
+        "--user",
+        "bob",
+        "--rank",
+        "40",
+    ]);
+    app.wait_until("baselines", || app.jobs("completed").len() == 2);
+    World {
+        app,
+        _site: site,
+        ann,
+        bob,
+        root,
+    }
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not an error body: {body}"))
+}
+
+#[test]
+fn health_needs_no_token_and_api_does() {
+    let w = world();
+    let (code, body) = w.app.http("GET", "/healthz", None, None);
+    assert_eq!((code, body), (200, Value::String("ok".into())));
+    let (code, body) = w.app.http("GET", "/readyz", None, None);
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["ready"], true);
+    let (code, body) = w.app.http("GET", "/api/companies", None, None);
+    assert_eq!(code, 401);
+    assert_eq!(error_code(&body), "unauthorized");
+    let (code, _) = w.app.http("GET", "/api/companies", Some("sct_wrong"), None);
+    assert_eq!(code, 401);
+    let (code, body) = w.app.http("GET", "/api/nowhere", Some(&w.ann), None);
+    assert_eq!((code, error_code(&body)), (404, "not_found"));
+}
+
+#[test]
+fn start_returns_at_once_and_dedupes_and_users_see_only_their_jobs() {
+    let w = world();
+    let (code, body) = w.app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&w.ann),
+        Some(r#"{"companyId":1}"#),
+    );
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["success"], true);
+    let job = body["jobId"].as_u64().unwrap();
+    let (code, again) = w.app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&w.ann),
+        Some(r#"{"companyId":1}"#),
+    );
+    if again["created"] == false {
+        assert_eq!(
+            (code, again["jobId"].as_u64()),
+            (202, Some(job)),
+            "existing active job returned"
+        );
+    }
+    let path = format!("/api/scraping/status/{job}");
+    let (code, seen) = w.app.http("GET", &path, Some(&w.ann), None);
+    assert_eq!(code, 200, "{seen}");
+    assert_eq!(seen["companyId"], 1);
+    let (code, body) = w.app.http("GET", &path, Some(&w.bob), None);
+    assert_eq!(
+        (code, error_code(&body)),
+        (404, "not_found"),
+        "another user's job is 404, not 403"
+    );
+    assert_eq!(
+        w.app.http("GET", &path, Some(&w.root), None).0,
+        200,
+        "an admin sees all"
+    );
+    let (code, _) = w.app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&w.ann),
+        Some(r#"{"companyId":2}"#),
+    );
+    assert_eq!(code, 404, "ann does not track Globex");
+
+    let (code, active) = w
+        .app
+        .http("GET", "/api/scraping/active", Some(&w.bob), None);
+    assert_eq!(code, 200);
+    assert!(
+        active["activeJobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["companyId"] == 2)
+    );
+    assert_eq!(
+        active["count"],
+        active["activeJobs"].as_array().unwrap().len()
+    );
+
+    let (code, history) = w.app.http(
+        "GET",
+        "/api/scraping/history?page=1&limit=1",
+        Some(&w.root),
+        None,
+    );
+    assert_eq!(code, 200, "{history}");
+    assert_eq!(history["page"], 1);
+    assert_eq!(history["jobs"].as_array().unwrap().len(), 1);
+    let total = history["total"].as_u64().unwrap();
+    assert!(total >= 3);
+    assert_eq!(history["totalPages"], total);
+}
+
+#[test]
+fn bad_input_is_a_4xx_naming_the_problem() {
+    let w = world();
+    let cases: &[(&str, &str, &str, u16, &str)] = &[
+        (
+            "POST",
+            "/api/scraping/start",
+            r#"{"companyId":"x"}"#,
+            400,
+            "invalid type",
+        ),
+        (
+            "POST",
+            "/api/scraping/start",
+            r#"{"companyId":1,"priority":9}"#,
+            400,
+            "unknown field `priority`",
+        ),
+        ("POST", "/api/scraping/start", "not json", 400, "not valid"),
+        ("GET", "/api/scraping/status/abc", "", 400, "\"abc\""),
+        (
+            "GET",
+            "/api/scraping/status/999",
+            "",
+            404,
+            "job 999 not found",
+        ),
+        ("GET", "/api/scraping/history?page=0", "", 400, "page"),
+        (
+            "GET",
+            "/api/scraping/history?sort=x",
+            "",
+            400,
+            "unknown query parameter \"sort\"",
+        ),
+        (
+            "PUT",
+            "/api/preferences/1",
+            r#"{"rank":101}"#,
+            400,
+            "from 1 to 100",
+        ),
+        ("GET", "/api/postings?since=yesterday", "", 400, "RFC 3339"),
+        (
+            "POST",
+            "/api/companies",
+            r#"{"name":"X","urls":["ftp://x"]}"#,
+            400,
+            "ftp://x",
+        ),
+        (
+            "POST",
+            "/api/companies",
+            r#"{"name":"acme","urls":["https://a.example/"]}"#,
+            409,
+            "already exists",
+        ),
+        (
+            "PATCH",
+            "/api/companies/1",
+            r#"{"name":"Renamed"}"#,
+            403,
+            "admin",
+        ),
+    ];
+    for (method, path, body, status, needle) in cases {
+        let (code, answer) = w.app.http(
+            method,
+            path,
+            Some(&w.ann),
+            (!body.is_empty()).then_some(*body),
+        );
+        assert_eq!(code, *status, "{method} {path}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(needle),
+            "{method} {path}: {needle:?} not in {message:?}"
+        );
+    }
+    let huge = format!(r#"{{"companyId":1,"context":"{}"}}"#, "x".repeat(100_000));
+    let (code, answer) = w
+        .app
+        .http("POST", "/api/scraping/start", Some(&w.ann), Some(&huge));
+    assert_eq!((code, error_code(&answer)), (413, "payload_too_large"));
+}
+
+#[test]
+fn preferences_and_companies_round_trip() {
+    let w = world();
+    let (code, _) = w.app.http(
+        "PUT",
+        "/api/preferences/2",
+        Some(&w.ann),
+        Some(r#"{"rank":70}"#),
+    );
+    assert_eq!(code, 200);
+    let (_, prefs) = w.app.http("GET", "/api/preferences", Some(&w.ann), None);
+    let ranks: Vec<u64> = prefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, vec![90, 70]);
+    let (_, companies) = w.app.http("GET", "/api/companies", Some(&w.ann), None);
+    let globex = companies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == 2)
+        .unwrap()
+        .clone();
+    assert_eq!(globex["effectiveRank"], 70, "highest rank among trackers");
+    assert_eq!(globex["myRank"], 70);
+    let (code, _) = w
+        .app
+        .http("DELETE", "/api/preferences/2", Some(&w.ann), None);
+    assert_eq!(code, 200);
+    let (_, c) = w.app.http("GET", "/api/companies/2", Some(&w.ann), None);
+    assert_eq!(c["effectiveRank"], 40);
+    let (code, created) = w.app.http(
+        "POST",
+        "/api/companies",
+        Some(&w.bob),
+        Some(r#"{"name":"Initech","urls":["https://initech.example/jobs"],"rank":55}"#),
+    );
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["effectiveRank"], 55);
+    let (code, patched) = w.app.http(
+        "PATCH",
+        "/api/companies/3",
+        Some(&w.root),
+        Some(r#"{"name":"Initrode"}"#),
+    );
+    assert_eq!((code, patched["name"].as_str()), (200, Some("Initrode")));
+    let (code, _) = w
+        .app
+        .http("DELETE", "/api/companies/3", Some(&w.root), None);
+    assert_eq!(code, 200);
+    let (_, postings) = w
+        .app
+        .http("GET", "/api/postings?baseline=true", Some(&w.bob), None);
+    assert!(
+        postings["postings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["companyId"] == 2),
+        "{postings}"
+    );
+}
