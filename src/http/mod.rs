@@ -8,7 +8,7 @@ mod api;
 mod auth;
 mod error;
 mod health;
-mod input;
+pub(crate) mod input;
 
 use std::path::PathBuf;
 

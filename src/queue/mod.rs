@@ -15,13 +15,16 @@
 
 pub mod backoff;
 mod ops;
+mod query;
 
 use std::time::Duration;
 
 pub use ops::{
-    ActiveCounts, EnqueueRequest, Enqueued, JobFilter, cancel, claim, complete, count_by_status,
-    enqueue, fail, get_job, heartbeat, list_jobs, next_lease_expiry, next_runnable_at, release,
+    EnqueueRequest, Enqueued, cancel, claim, complete, enqueue, fail, get_job, heartbeat, release,
     rescue_all, rescue_expired, retry,
+};
+pub use query::{
+    ActiveCounts, JobFilter, count_by_status, list_jobs, next_lease_expiry, next_runnable_at,
 };
 
 use crate::clock::SharedClock;

@@ -1,0 +1,173 @@
+//! `/api/scraping/*`: start, status, active, history, retry, cancel.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiResult, can_see, exec, visible, visible_job};
+use crate::control::Request;
+use crate::http::input::{JsonBody, number, query};
+use crate::http::{ApiError, AppState, Caller};
+use crate::model::{JobSource, JobStatus};
+use crate::queue::{self, EnqueueRequest, JobFilter};
+use crate::store;
+use crate::views::JobView;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartBody {
+    company_id: u64,
+    context: Option<String>,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<StartBody>,
+) -> ApiResult {
+    if body.context.as_ref().is_some_and(|c| c.len() > 1000) {
+        return Err(ApiError::invalid("context is longer than 1000 characters"));
+    }
+    let max = state.control.config.queue.max_attempts;
+    let c = caller.clone();
+    let now = state.control.clock.now();
+    let out = state
+        .control
+        .store
+        .run(move |s| {
+            let vis = visible(s, &c)?;
+            if !can_see(&vis, body.company_id) {
+                return Err(store::StoreError::not_found(
+                    "company (among those you track)",
+                    body.company_id,
+                ));
+            }
+            s.write(|tx| {
+                let mut req = EnqueueRequest::new(body.company_id, JobSource::Manual);
+                req.requested_by = Some(c.id());
+                req.context = body.context;
+                req.max_attempts = max;
+                queue::enqueue(tx, &req, now)
+            })
+        })
+        .await?;
+    if let Some(n) = &state.control.work_available {
+        n.notify_waiters();
+    }
+    let message = if out.created() {
+        "scrape queued"
+    } else {
+        "a scrape of this company is already pending or running; returning it"
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"success": true, "jobId": out.job().id, "created": out.created(), "message": message})),
+    )
+        .into_response())
+}
+
+pub async fn job_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let job = visible_job(&state, &caller, &raw).await?;
+    Ok(Json(JobView::from(&job)).into_response())
+}
+
+pub async fn active(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    let jobs = state
+        .control
+        .store
+        .run(move |s| {
+            let companies = visible(s, &caller)?;
+            s.read(|rx| {
+                let mut out = Vec::new();
+                for status in [JobStatus::InProgress, JobStatus::Pending] {
+                    let f = JobFilter {
+                        status: Some(status),
+                        companies: companies.clone(),
+                        ..Default::default()
+                    };
+                    out.extend(queue::list_jobs(rx, &f)?);
+                }
+                Ok(out)
+            })
+        })
+        .await?;
+    let views: Vec<JobView> = jobs.iter().map(JobView::from).collect();
+    Ok(Json(json!({"activeJobs": views, "count": views.len()})).into_response())
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
+    let q = query(raw.as_deref(), &["page", "limit", "status"])?;
+    let page = number(&q, "page", 1, 1, 1_000_000)?;
+    let limit = number(&q, "limit", 20, 1, 100)?;
+    let status = match q.get("status") {
+        None => None,
+        Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "status {s:?} is not allowed; use one of {}",
+                JobStatus::ALLOWED
+            ))
+        })?),
+    };
+    let all = state
+        .control
+        .store
+        .run(move |s| {
+            let companies = visible(s, &caller)?;
+            s.read(|rx| {
+                queue::list_jobs(
+                    rx,
+                    &JobFilter {
+                        status,
+                        companies,
+                        ..Default::default()
+                    },
+                )
+            })
+        })
+        .await?;
+    let total = all.len();
+    let jobs: Vec<JobView> = all
+        .iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .map(JobView::from)
+        .collect();
+    Ok(Json(json!({
+        "jobs": jobs,
+        "total": total,
+        "page": page,
+        "totalPages": total.div_ceil(limit),
+    }))
+    .into_response())
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let job = visible_job(&state, &caller, &raw).await?;
+    let v = exec(&state, Request::JobsRetry { job: job.id }).await?;
+    Ok(Json(json!({"success": true, "jobId": v["job"]["id"], "job": v["job"]})).into_response())
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let job = visible_job(&state, &caller, &raw).await?;
+    let v = exec(&state, Request::JobsCancel { job: job.id }).await?;
+    Ok(Json(json!({"success": true, "job": v})).into_response())
+}
