@@ -141,7 +141,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let config = Arc::new(config);
 
     paths.create()?;
-    let store = Store::open(&paths.database())?;
+    let store = Store::open_with_cache(&paths.database(), config.store.cache_size)?;
     let queue = Queue::new(store.clone(), clock.clone(), config.queue.clone());
     let rescued = queue.rescue_all()?;
     if !rescued.is_empty() {
@@ -295,7 +295,12 @@ async fn status_writer(control: Control, paths: Paths, every: Duration, cancel: 
         let r = tokio::task::spawn_blocking(move || {
             let report = status::build(&c.store, c.live.as_ref(), c.clock.now())
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
-            status::write_files(&report, &p.status_json(), &p.status_txt())
+            let written = status::write_files(&report, &p.status_json(), &p.status_txt());
+            // Bulk decoding (this report, scheduler passes) leaves freed
+            // memory in malloc arenas; give it back while idle.
+            drop(report);
+            crate::memory::trim();
+            written
         })
         .await;
         if let Ok(Err(e)) = r {

@@ -24,3 +24,4 @@ pub mod status;
 pub mod store;
 pub mod views;
 pub mod worker;
+pub mod memory;

@@ -9,6 +9,7 @@ use scoutly::cli::{self, Cli, ConfigProblem};
 use scoutly::config::ProcessEnv;
 
 fn main() -> ExitCode {
+    scoutly::memory::limit_arenas();
     let cli = Cli::parse();
     let default_level = if cli.is_run() { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCOUTLY_LOG")

@@ -186,7 +186,7 @@ fn execute(
     }
     let config = load_config(config_flag, env)?;
     paths.create()?;
-    let store = Store::open(&paths.database())?;
+    let store = Store::open_with_cache(&paths.database(), config.store.cache_size)?;
     let control = Control::new(store, crate::clock::system(), std::sync::Arc::new(config));
     match control.execute(req) {
         Ok(v) => Ok(v),

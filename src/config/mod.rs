@@ -40,6 +40,7 @@ pub const JOB_BOARDS: [&str; 6] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub http: HttpConfig,
+    pub store: StoreConfig,
     pub scheduler: SchedulerConfig,
     pub schedule: ScheduleConfig,
     pub queue: QueueConfig,
@@ -54,6 +55,12 @@ pub struct Config {
 pub struct HttpConfig {
     pub listen: SocketAddr,
     pub max_request_body: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    /// Bytes of redb read cache.
+    pub cache_size: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, default)]
 pub struct RawConfig {
     pub http: RawHttp,
+    pub store: RawStore,
     pub scheduler: RawScheduler,
     pub schedule: RawSchedule,
     pub queue: RawQueue,
@@ -24,6 +25,12 @@ pub struct RawConfig {
 pub struct RawHttp {
     pub listen: Option<String>,
     pub max_request_body: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStore {
+    pub cache_size: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

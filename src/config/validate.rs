@@ -9,7 +9,7 @@ use super::values::{DURATION_ALLOWED, SIZE_ALLOWED, parse_duration, parse_size};
 use super::{
     BackoffConfig, Config, ConfigError, FetchConfig, HttpConfig, JOB_BOARDS, PolitenessConfig,
     QueueConfig, RankBand, ReadinessConfig, ScheduleConfig, SchedulerConfig, StatusConfig,
-    WorkersConfig, frequent_bands, standard_bands,
+    StoreConfig, WorkersConfig, frequent_bands, standard_bands,
 };
 
 /// Collects problems while converting raw values.
@@ -106,6 +106,15 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
     });
     let max_request_body =
         c.size("http.max_request_body", raw.http.max_request_body, "64KiB") as usize;
+
+    let cache_size = c.size("store.cache_size", raw.store.cache_size, "4MiB") as usize;
+    if cache_size > 1 << 30 {
+        c.bad(
+            "store.cache_size",
+            &cache_size.to_string(),
+            "a size up to 1GiB",
+        );
+    }
 
     let pass_interval = c.positive_duration(
         "scheduler.pass_interval",
@@ -228,6 +237,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
             listen,
             max_request_body,
         },
+        store: StoreConfig { cache_size },
         scheduler: SchedulerConfig { pass_interval },
         schedule,
         queue: QueueConfig {

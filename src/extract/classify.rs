@@ -57,24 +57,29 @@ impl LinkFilter {
         let page_site = site_key(page);
         let verdicts: Vec<Verdict> = links
             .iter()
-            .map(|l| self.judge(&page_site, &l.url, &l.text))
+            .map(|l| self.judge(page_site, &l.url, &l.text))
             .collect();
-        // Sibling count per parent path, among links that need one.
-        let mut parents: HashMap<String, usize> = HashMap::new();
+        // Sibling count per parent path, among links that may be postings.
+        let mut parents: HashMap<(&str, &str), usize> = HashMap::new();
         for (l, v) in links.iter().zip(&verdicts) {
-            if *v != Verdict::No {
+            if *v == Verdict::IfSiblings || *v == Verdict::Yes {
                 *parents.entry(parent_path(&l.url)).or_default() += 1;
             }
         }
-        links
-            .into_iter()
-            .zip(verdicts)
-            .filter(|(l, v)| match v {
+        let keep: Vec<bool> = links
+            .iter()
+            .zip(&verdicts)
+            .map(|(l, v)| match v {
                 Verdict::Yes => true,
                 Verdict::IfSiblings => parents.get(&parent_path(&l.url)).is_some_and(|&n| n >= 2),
                 Verdict::No => false,
             })
-            .map(|(l, _)| l)
+            .collect();
+        drop(parents);
+        links
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(l, k)| k.then_some(l))
             .collect()
     }
 
@@ -90,9 +95,9 @@ impl LinkFilter {
         if ASSET_EXTENSIONS.iter().any(|e| path.ends_with(e)) {
             return Verdict::No;
         }
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let host = url.host_str().unwrap_or_default();
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if is_job_board(&host) {
+        if is_job_board(host) {
             let listing = segments
                 .last()
                 .is_some_and(|l| NON_JOB_SEGMENTS.contains(l) || JOB_SEGMENTS.contains(l));
@@ -150,9 +155,10 @@ enum Verdict {
 }
 
 fn is_job_board(host: &str) -> bool {
-    JOB_BOARD_HOSTS
-        .iter()
-        .any(|b| host == *b || host.ends_with(&format!(".{b}")))
+    JOB_BOARD_HOSTS.iter().any(|b| {
+        host.strip_suffix(b)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    })
 }
 
 fn is_non_job(seg: &str) -> bool {
@@ -181,32 +187,37 @@ fn has_job_id_param(url: &Url) -> bool {
         .any(|(k, v)| !v.is_empty() && JOB_ID_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
 }
 
-fn parent_path(url: &Url) -> String {
+/// Host and path without the last segment: postings listed together share it.
+fn parent_path(url: &Url) -> (&str, &str) {
     let path = url.path().trim_end_matches('/');
-    let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-    format!("{}{}", url.host_str().unwrap_or_default(), parent)
+    let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+    (url.host_str().unwrap_or_default(), parent)
 }
 
 /// An approximation of the registrable domain: the last two labels, or three
 /// when the second-level label is a generic one under a country code
-/// (`acme.co.uk`). IP addresses are their own site.
-fn site_key(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+/// (`acme.co.uk`). IP addresses are their own site. The URL parser has
+/// already lowercased the host.
+fn site_key(url: &Url) -> &str {
+    let host = url.host_str().unwrap_or_default();
     if matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))) {
         return host;
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    let n = labels.len();
-    if n <= 2 {
+    let mut dots = host.rmatch_indices('.').map(|(i, _)| i);
+    let (Some(last), Some(second)) = (dots.next(), dots.next()) else {
         return host;
-    }
-    let generic = ["co", "com", "org", "net", "ac", "gov", "edu"];
-    let take = if labels[n - 1].len() == 2 && generic.contains(&labels[n - 2]) {
-        3
-    } else {
-        2
     };
-    labels[n.saturating_sub(take)..].join(".")
+    let tld = &host[last + 1..];
+    let sld = &host[second + 1..last];
+    let generic = ["co", "com", "org", "net", "ac", "gov", "edu"];
+    if tld.len() == 2 && generic.contains(&sld) {
+        match dots.next() {
+            Some(third) => &host[third + 1..],
+            None => host,
+        }
+    } else {
+        &host[second + 1..]
+    }
 }
 
 #[cfg(test)]

@@ -88,6 +88,11 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// redb's own default is 1 GiB, which a scheduler pass over every company
+/// would fill; the OS page cache keeps recently read pages anyway, so a small
+/// cache keeps the appliance's memory low at little cost.
+pub const DEFAULT_CACHE_SIZE: usize = 4 << 20;
+
 /// Handle to the open database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -112,11 +117,16 @@ fn pid_file(db: &Path) -> PathBuf {
 }
 
 impl Store {
-    /// Open (creating if needed) the database at `path`, migrating it to the
-    /// current schema.
+    /// Open (creating if needed) the database at `path` with the default
+    /// cache size, migrating it to the current schema.
     pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with_cache(path, DEFAULT_CACHE_SIZE)
+    }
+
+    /// Open with a read cache of `cache_size` bytes (`store.cache_size`).
+    pub fn open_with_cache(path: &Path, cache_size: usize) -> Result<Store> {
         let shown = path.display().to_string();
-        let db = match Database::create(path) {
+        let db = match redb::Builder::new().set_cache_size(cache_size).create(path) {
             Ok(db) => db,
             Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                 let holder = std::fs::read_to_string(pid_file(path))

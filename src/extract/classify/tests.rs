@@ -109,7 +109,7 @@ fn company_patterns_override() {
 
 #[test]
 fn site_key_groups_subdomains() {
-    let u = |s: &str| site_key(&Url::parse(s).unwrap());
+    let u = |s: &str| site_key(&Url::parse(s).unwrap()).to_string();
     assert_eq!(u("https://careers.acme.com/x"), "acme.com");
     assert_eq!(u("https://jobs.acme.co.uk/x"), "acme.co.uk");
     assert_eq!(u("http://127.0.0.1:8080/x"), "127.0.0.1");

@@ -1,0 +1,194 @@
+//! End-to-end harness on the real `scoutly` binary (release build):
+//!
+//! 1. idle RSS of `scoutly run` with 10,000 companies, 1,000 users and 100,000
+//!    preferences loaded (all recently scraped, so nothing is due);
+//! 2. CPU seconds and peak RSS for one round of 200 careers pages of ~100 KB
+//!    each, served by fixture hosts on 127.0.0.1-127.0.0.20.
+//!
+//! `cargo bench --bench appliance`
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use scoutly::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
+use scoutly::store::{self, Store};
+
+#[path = "pages.rs"]
+mod pages;
+#[path = "scheduler.rs"]
+#[allow(dead_code)]
+mod scheduler_seed;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
+
+fn proc_status(pid: u32, key: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// utime + stime in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+fn start(dir: &Path, config: &str) -> Child {
+    let cfg = dir.join("scoutly.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+        ])
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .env("SCOUTLY_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("status at") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    child
+}
+
+fn stop(mut child: Child) {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+}
+
+/// Finished jobs, from the status file the appliance rewrites anyway (asking
+/// it over the socket would add the cost of the question to the measurement).
+fn completed(dir: &Path) -> u64 {
+    let text = std::fs::read(dir.join("data/run/status.json")).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+    v["queue"]["completed"].as_u64().unwrap_or(0) + v["queue"]["failed"].as_u64().unwrap_or(0)
+}
+
+fn idle_rss() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    {
+        let s = Store::open(&dir.path().join("data/scoutly.redb")).unwrap();
+        let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
+        scheduler_seed::seed(&s, now, true);
+    }
+    // Default settings: a pass a minute, status files every 5 s.
+    let child = start(dir.path(), "");
+    let pid = child.id();
+    std::thread::sleep(Duration::from_secs(12));
+    let rss = proc_status(pid, "VmRSS:");
+    let hwm = proc_status(pid, "VmHWM:");
+    let cpu = cpu_seconds(pid);
+    stop(child);
+    println!("idle, 10,000 companies / 1,000 users / 100,000 preferences:");
+    println!(
+        "  RSS after 12 s: {:.1} MiB (peak {:.1} MiB), CPU used so far {cpu:.2} s",
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+}
+
+fn round_of_200() {
+    const HOSTS: usize = 20;
+    const PER_HOST: usize = 10;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut origins = Vec::new();
+    for h in 0..HOSTS {
+        let ip = format!("127.0.0.{}", h + 1);
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind((ip.as_str(), 0)))
+            .unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let page = pages::careers_page(&origin, 100 * 1024);
+        let app = axum::Router::new().fallback(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        });
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        origins.push(origin);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    {
+        let s = Store::open(&dir.path().join("data/scoutly.redb")).unwrap();
+        let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
+        s.write(|tx| {
+            let u = store::insert_user(tx, "bench", Role::User, store::hash_token("x"), now)?;
+            for (h, origin) in origins.iter().enumerate() {
+                for k in 0..PER_HOST {
+                    let c = store::insert_company(
+                        tx,
+                        NewCompany {
+                            name: format!("c{h}-{k}"),
+                            urls: vec![format!("{origin}/c{k}/careers")],
+                            mode: FetchMode::Http,
+                            include: vec![],
+                            exclude: vec![],
+                        },
+                        now,
+                    )?;
+                    store::track(tx, u.id, c.id, Rank::new(50).unwrap(), now)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    let config = "[scheduler]\npass_interval = \"1s\"\n[fetch]\nallow_private_targets = true\n[politeness]\ndelay = \"50ms\"\n[status]\nwrite_interval = \"1s\"\n";
+    let started = Instant::now();
+    let child = start(dir.path(), config);
+    let pid = child.id();
+    let cpu_at_start = cpu_seconds(pid);
+    while completed(dir.path()) < (HOSTS * PER_HOST) as u64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "round did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let wall = started.elapsed();
+    let cpu = cpu_seconds(pid);
+    let hwm = proc_status(pid, "VmHWM:");
+    stop(child);
+    println!(
+        "one round of {} pages of ~100 KB on {HOSTS} loopback hosts:",
+        HOSTS * PER_HOST
+    );
+    println!(
+        "  CPU {cpu:.2} s in all ({:.2} s after start-up), peak RSS {:.1} MiB, wall {:.1} s",
+        cpu - cpu_at_start,
+        hwm as f64 / 1024.0,
+        wall.as_secs_f64()
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too,
+    // so do nothing unless asked to benchmark.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    idle_rss();
+    round_of_200();
+}
