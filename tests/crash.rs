@@ -83,3 +83,42 @@ fn kill_9_during_jobs_then_restart_rescues_and_finishes_them_without_duplicates(
     assert_eq!(urls.len(), 20, "5 links x 4 companies: {postings}");
     assert_eq!(unique.len(), urls.len(), "no posting recorded twice");
 }
+
+#[test]
+fn sigterm_releases_an_unfinished_job_within_the_grace_period() {
+    let site = Site::start();
+    site.set(
+        "/slow/careers",
+        careers_page("slow", &[(1, "Backend Engineer")]),
+    );
+    site.set_delay("/slow/careers", Duration::from_secs(10));
+    let mut app = Appliance::with_config(
+        &common::FAST_CONFIG.replace("shutdown_grace = \"2s\"", "shutdown_grace = \"300ms\""),
+    );
+    app.json(&["user", "add", "ann"]);
+    app.json(&[
+        "company",
+        "add",
+        "--name",
+        "Slow",
+        "--url",
+        &site.url("/slow/careers"),
+        "--rank",
+        "50",
+    ]);
+    app.start();
+    app.wait_until("job running", || !app.jobs("in_progress").is_empty());
+    let begun = std::time::Instant::now();
+    assert_eq!(app.stop(), 0);
+    assert!(
+        begun.elapsed() < Duration::from_secs(5),
+        "stopped within the grace period plus a margin"
+    );
+    let pending = app.jobs("pending");
+    assert_eq!(pending.len(), 1, "the job went back to pending");
+    assert_eq!(
+        pending[0]["attempt"], 0,
+        "a released attempt is not counted"
+    );
+    assert!(app.log().contains("job lease released"));
+}

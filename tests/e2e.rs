@@ -331,3 +331,54 @@ fn pagination_is_followed_up_to_the_page_limit() {
         "stopped at fetch.max_pages"
     );
 }
+
+#[test]
+fn demo_runs_with_no_setup_and_records_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(common::BIN)
+        .args(["run", "--demo", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("SCOUTLY_CONFIG")
+        .env_remove("SCOUTLY_DATA_DIR")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("RUNTIME_DIRECTORY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+        .map_while(Result::ok)
+        .take_while(|l| !l.contains("status at"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("demo API token")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("demo careers site")),
+        "{lines:?}"
+    );
+    // The CLI finds the running demo through ./scoutly-data, as a newcomer would.
+    let status = || {
+        let out = std::process::Command::new(common::BIN)
+            .args(["status", "--json"])
+            .current_dir(dir.path())
+            .env_remove("SCOUTLY_DATA_DIR")
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let s = status();
+        if s["postings"]["total"].as_u64() == Some(9) && s["companies"]["total"] == 3 {
+            assert_eq!(s["running"], true);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no baselines: {s}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+}
