@@ -23,20 +23,8 @@ fn kill_9_during_jobs_then_restart_rescues_and_finishes_them_without_duplicates(
         site.set_delay(&path, Duration::from_millis(1500));
     }
     let mut app = Appliance::new();
-    app.json(&["user", "add", "ann"]);
     for n in names {
-        app.json(&[
-            "company",
-            "add",
-            "--name",
-            n,
-            "--url",
-            &site.url(&format!("/{n}/careers")),
-            "--user",
-            "ann",
-            "--rank",
-            "60",
-        ]);
+        app.add_company(n, &site.url(&format!("/{n}/careers")));
     }
 
     for round in 0..2 {
@@ -95,17 +83,7 @@ fn sigterm_releases_an_unfinished_job_within_the_grace_period() {
     let mut app = Appliance::with_config(
         &common::FAST_CONFIG.replace("shutdown_grace = \"2s\"", "shutdown_grace = \"300ms\""),
     );
-    app.json(&["user", "add", "ann"]);
-    app.json(&[
-        "company",
-        "add",
-        "--name",
-        "Slow",
-        "--url",
-        &site.url("/slow/careers"),
-        "--rank",
-        "50",
-    ]);
+    app.add_company("Slow", &site.url("/slow/careers"));
     app.start();
     app.wait_until("job running", || !app.jobs("in_progress").is_empty());
     let begun = std::time::Instant::now();

@@ -118,6 +118,16 @@ fn one_new_posting_with_the_appliance_running() {
     assert!(text.stdout.contains("running (PID"), "{}", text.stdout);
     assert!(text.stdout.contains("3 completed"), "{}", text.stdout);
     let files = app.data_dir().join("run");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(files.join("scoutly.sock"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(
+        mode & 0o777,
+        0o660,
+        "admin socket: service user and group only"
+    );
     let on_disk: Value =
         serde_json::from_slice(&std::fs::read(files.join("status.json")).unwrap()).unwrap();
     assert_eq!(on_disk["running"], true);
@@ -185,27 +195,8 @@ fn failing_site_is_retried_with_backoff_then_failed_and_gone_page_needs_attentio
         a.start();
         a
     };
-    app.json(&["user", "add", "ann"]);
-    app.json(&[
-        "company",
-        "add",
-        "--name",
-        "Flaky",
-        "--url",
-        &site.url("/flaky/careers"),
-        "--rank",
-        "50",
-    ]);
-    app.json(&[
-        "company",
-        "add",
-        "--name",
-        "Gone",
-        "--url",
-        &site.url("/gone/careers"),
-        "--rank",
-        "50",
-    ]);
+    app.add_company("Flaky", &site.url("/flaky/careers"));
+    app.add_company("Gone", &site.url("/gone/careers"));
     let failed_for = |c: u64| {
         app.jobs("failed")
             .into_iter()
@@ -245,17 +236,7 @@ fn private_targets_are_refused_unless_configured() {
         "allow_private_targets = false",
     ));
     app.start();
-    app.json(&["user", "add", "ann"]);
-    app.json(&[
-        "company",
-        "add",
-        "--name",
-        "Acme",
-        "--url",
-        &site.url("/acme/careers"),
-        "--rank",
-        "50",
-    ]);
+    app.add_company("Acme", &site.url("/acme/careers"));
     app.wait_until("refused job", || app.jobs("failed").len() == 1);
     let job = &app.jobs("failed")[0];
     assert!(
@@ -310,17 +291,7 @@ fn pagination_is_followed_up_to_the_page_limit() {
         common::FAST_CONFIG.replace("[fetch]", "[fetch]\nmax_pages = 3")
     ));
     app.start();
-    app.json(&["user", "add", "ann"]);
-    app.json(&[
-        "company",
-        "add",
-        "--name",
-        "Acme",
-        "--url",
-        &site.url("/acme/careers"),
-        "--rank",
-        "50",
-    ]);
+    app.add_company("Acme", &site.url("/acme/careers"));
     app.wait_until("scrape", || app.jobs("completed").len() == 1);
     let job = &app.jobs("completed")[0];
     assert_eq!(job["pages"], 3, "{job}");

@@ -24,7 +24,8 @@ pub use ops::{
     rescue_all, rescue_expired, retry,
 };
 pub use query::{
-    ActiveCounts, JobFilter, count_by_status, list_jobs, next_lease_expiry, next_runnable_at,
+    ActiveCounts, JobFilter, active_jobs, count_by_status, list_jobs, next_lease_expiry,
+    next_runnable_at,
 };
 
 use crate::clock::SharedClock;

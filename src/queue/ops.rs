@@ -7,7 +7,9 @@ use redb::ReadableTable;
 use super::backoff;
 use crate::config::BackoffConfig;
 use crate::model::{Id, Job, JobCounters, JobSource, JobStatus, Timestamp};
-use crate::store::{Result, StoreError, Tx, View, get_company, get_record, next_id, put_record};
+use crate::store::{
+    Result, StoreError, Tx, View, get_company, get_record, meta_get, meta_set, next_id, put_record,
+};
 
 /// What to enqueue.
 #[derive(Debug, Clone)]
@@ -96,7 +98,19 @@ fn to_terminal(tx: &mut Tx<'_>, job: &mut Job, status: JobStatus, now: Timestamp
     }
     job.status = status;
     job.completed = Some(now);
+    bump_terminal_count(tx, status, 1)?;
     put(tx, job)
+}
+
+/// Meta key counting jobs in a terminal status, so counts need no scan.
+pub(super) fn terminal_count_key(status: JobStatus) -> String {
+    format!("jobs.count.{}", status.as_str())
+}
+
+fn bump_terminal_count(tx: &mut Tx<'_>, status: JobStatus, delta: i64) -> Result<()> {
+    let key = terminal_count_key(status);
+    let n = meta_get(tx, &key)?.unwrap_or(0);
+    meta_set(tx, &key, n.saturating_add_signed(delta))
 }
 
 fn expect_status(job: &Job, allowed: &[JobStatus], action: &str) -> Result<()> {
@@ -263,6 +277,7 @@ pub fn retry(tx: &mut Tx<'_>, id: Id, now: Timestamp, max_attempts: u32) -> Resu
         return Ok(Enqueued::Existing(get_job(tx, active)?));
     }
     get_company(tx, job.company_id)?;
+    bump_terminal_count(tx, job.status, -1)?;
     job.attempt = 0;
     job.max_attempts = max_attempts.max(1);
     job.completed = None;

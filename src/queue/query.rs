@@ -1,10 +1,10 @@
 //! Read-only queue queries: listing, counts, next runnable time, next lease
 //! expiry. They work in either kind of transaction.
 
-use redb::ReadableTable;
+use redb::{ReadableTable, ReadableTableMetadata};
 
 use crate::model::{Id, Job, JobSource, JobStatus, Timestamp};
-use crate::store::{Result, View, all_records};
+use crate::store::{Result, View, meta_get};
 
 /// Which jobs to list.
 #[derive(Debug, Clone, Default)]
@@ -56,19 +56,34 @@ pub struct ActiveCounts {
     pub cancelled: u64,
 }
 
+/// Jobs per status, in constant time: pending and in-progress jobs are the
+/// lengths of their indexes, terminal ones are counted by the transitions.
 pub fn count_by_status(v: &impl View) -> Result<ActiveCounts> {
-    let mut c = ActiveCounts::default();
-    let jobs: Vec<Job> = all_records(v.jobs())?;
-    for j in jobs {
-        match j.status {
-            JobStatus::Pending => c.pending += 1,
-            JobStatus::InProgress => c.in_progress += 1,
-            JobStatus::Completed => c.completed += 1,
-            JobStatus::Failed => c.failed += 1,
-            JobStatus::Cancelled => c.cancelled += 1,
+    let terminal = |s: JobStatus| -> Result<u64> {
+        Ok(meta_get(v, &super::ops::terminal_count_key(s))?.unwrap_or(0))
+    };
+    Ok(ActiveCounts {
+        pending: v.jobs_runnable().len()?,
+        in_progress: v.jobs_leases().len()?,
+        completed: terminal(JobStatus::Completed)?,
+        failed: terminal(JobStatus::Failed)?,
+        cancelled: terminal(JobStatus::Cancelled)?,
+    })
+}
+
+/// The pending and in-progress jobs, from the small `jobs_active` index
+/// rather than a scan of the whole history.
+pub fn active_jobs(v: &impl View) -> Result<Vec<Job>> {
+    let mut out = Vec::new();
+    for row in v.jobs_active().iter()? {
+        let (_, job) = row?;
+        let id = job.value();
+        if let Some(j) = crate::store::get_record(v.jobs(), id)? {
+            out.push(j);
         }
     }
-    Ok(c)
+    out.sort_by_key(|j: &Job| std::cmp::Reverse(j.id));
+    Ok(out)
 }
 
 /// When the next pending job becomes claimable (`None`: nothing pending). A

@@ -62,6 +62,17 @@ pub(crate) fn check_invariants(store: &Store) {
                 .count();
             assert_eq!(rx.jobs_runnable.len()? as usize, pending);
             assert_eq!(rx.jobs_leases.len()? as usize, running);
+            let counts = count_by_status(rx)?;
+            let n = |s: JobStatus| jobs.iter().filter(|j| j.status == s).count() as u64;
+            assert_eq!(counts.completed, n(JobStatus::Completed), "completed count");
+            assert_eq!(counts.failed, n(JobStatus::Failed), "failed count");
+            assert_eq!(counts.cancelled, n(JobStatus::Cancelled), "cancelled count");
+            assert_eq!(
+                (counts.pending, counts.in_progress),
+                (pending as u64, running as u64)
+            );
+            let active_ids: Vec<u64> = active_jobs(rx)?.iter().map(|j| j.id).collect();
+            assert_eq!(active_ids.len(), pending + running);
             Ok(())
         })
         .unwrap();

@@ -17,10 +17,13 @@ use serde::Serialize;
 pub use text::render_text;
 
 use crate::model::{JobStatus, Timestamp};
-use crate::queue::{self, ActiveCounts, JobFilter};
+use crate::queue::{self, ActiveCounts};
 use crate::scheduler::SchedulerState;
 use crate::store::{self, PostingFilter, Result, Store};
 use crate::views::{JobView, PostingView};
+
+/// Active jobs listed in a report (the counts cover all of them).
+const MAX_ACTIVE_SHOWN: usize = 40;
 
 /// Live facts only a running appliance knows.
 #[derive(Debug, Clone)]
@@ -102,23 +105,19 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
         let attention = store::list_attention(rx)?;
         let counts = queue::count_by_status(rx)?;
         let mut active = Vec::new();
-        for status in [JobStatus::InProgress, JobStatus::Pending] {
-            let filter = JobFilter {
-                status: Some(status),
-                limit: 20,
-                ..Default::default()
-            };
-            for job in queue::list_jobs(rx, &filter)? {
-                let company_name = companies
-                    .iter()
-                    .find(|c| c.id == job.company_id)
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default();
-                active.push(ActiveJob {
-                    job: JobView::from(&job),
-                    company_name,
-                });
-            }
+        let mut jobs = queue::active_jobs(rx)?;
+        // Running first, then pending; newest first within each.
+        jobs.sort_by_key(|j| j.status != JobStatus::InProgress);
+        for job in jobs.into_iter().take(MAX_ACTIVE_SHOWN) {
+            let company_name = companies
+                .iter()
+                .find(|c| c.id == job.company_id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            active.push(ActiveJob {
+                job: JobView::from(&job),
+                company_name,
+            });
         }
         let day_ago = now.minus(Duration::from_secs(86400));
         let recent = store::list_postings(

@@ -95,13 +95,18 @@ pub struct PostingFilter {
 }
 
 /// Postings, newest first.
+///
+/// Ids grow in commit order and `first_seen` is the commit time, so the scan
+/// stops at the first posting older than `since` instead of reading the
+/// whole history (a wall clock set backwards can make it stop early; the
+/// postings it then skips were seen before the jump).
 pub fn list_postings(v: &impl View, filter: &PostingFilter) -> Result<Vec<Posting>> {
     let mut out = Vec::new();
     for row in v.postings().iter()?.rev() {
         let (k, val) = row?;
         let p: Posting = codec::decode(val.value(), &k.value())?;
         if filter.since.is_some_and(|s| p.first_seen < s) {
-            continue;
+            break;
         }
         if p.baseline && !filter.include_baseline {
             continue;

@@ -176,6 +176,13 @@ impl Appliance {
         }
     }
 
+    /// Add a company tracked (by the built-in operator user) at rank 50.
+    pub fn add_company(&self, name: &str, url: &str) -> Value {
+        self.json(&[
+            "company", "add", "--name", name, "--url", url, "--rank", "50",
+        ])
+    }
+
     /// Jobs with a status, via the CLI.
     pub fn jobs(&self, status: &str) -> Vec<Value> {
         self.json(&["jobs", "list", "--status", status, "--limit", "1000"])

@@ -85,16 +85,9 @@ pub async fn active(State(state): State<AppState>, caller: Caller) -> ApiResult 
         .run(move |s| {
             let companies = visible(s, &caller)?;
             s.read(|rx| {
-                let mut out = Vec::new();
-                for status in [JobStatus::InProgress, JobStatus::Pending] {
-                    let f = JobFilter {
-                        status: Some(status),
-                        companies: companies.clone(),
-                        ..Default::default()
-                    };
-                    out.extend(queue::list_jobs(rx, &f)?);
-                }
-                Ok(out)
+                let mut jobs = queue::active_jobs(rx)?;
+                jobs.retain(|j| can_see(&companies, j.company_id));
+                Ok(jobs)
             })
         })
         .await?;
