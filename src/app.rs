@@ -162,6 +162,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let admin_listener = admin::bind(&paths.socket())?;
 
     let work_available = Arc::new(tokio::sync::Notify::new());
+    let scheduler_wake = Arc::new(tokio::sync::Notify::new());
     let sched_state = Arc::new(SchedulerState::default());
     let live = Live {
         started: clock.now(),
@@ -174,6 +175,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let mut control = Control::new(store.clone(), clock.clone(), config.clone());
     control.live = Some(live.clone());
     control.work_available = Some(work_available.clone());
+    control.scheduler_wake = Some(scheduler_wake.clone());
 
     if let Some(site) = &site {
         let c = control.clone();
@@ -209,7 +211,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         max_attempts: config.queue.max_attempts,
         state: sched_state,
         on_enqueue: work_available.clone(),
-        wake: Arc::new(tokio::sync::Notify::new()),
+        wake: scheduler_wake,
     };
     tracker.spawn(scheduler.run(cancel.clone()));
 

@@ -353,3 +353,20 @@ fn demo_runs_with_no_setup_and_records_baselines() {
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn tracking_a_company_triggers_a_pass_without_waiting_for_the_interval() {
+    let site = Site::start();
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
+    let mut app = Appliance::with_config(
+        &common::FAST_CONFIG.replace("pass_interval = \"300ms\"", "pass_interval = \"1h\""),
+    );
+    app.start();
+    app.add_company("Acme", &site.url("/acme/careers"));
+    app.wait_until("baseline scrape", || app.jobs("completed").len() == 1);
+    let job = &app.jobs("completed")[0];
+    assert_eq!(job["source"], "scheduled");
+}

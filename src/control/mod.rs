@@ -79,6 +79,9 @@ pub struct Control {
     pub live: Option<Live>,
     /// Wakes idle workers after an enqueue (running appliance only).
     pub work_available: Option<Arc<tokio::sync::Notify>>,
+    /// Asks the scheduler for a pass now, after a company becomes tracked
+    /// (running appliance only).
+    pub scheduler_wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Control {
@@ -91,12 +94,20 @@ impl Control {
             config,
             live: None,
             work_available: None,
+            scheduler_wake: None,
         }
     }
 
     fn wake(&self) {
         if let Some(n) = &self.work_available {
             n.notify_waiters();
+        }
+    }
+
+    fn wake_scheduler(&self) {
+        // notify_one keeps a permit if the scheduler is mid-pass.
+        if let Some(n) = &self.scheduler_wake {
+            n.notify_one();
         }
     }
 
@@ -126,6 +137,9 @@ impl Control {
                     }
                     store::get_company(tx, company.id)
                 })?;
+                if company.effective_rank.is_some() {
+                    self.wake_scheduler();
+                }
                 Ok(json!(CompanyView::from(&company)))
             }
             Request::CompanyList => {
@@ -203,6 +217,7 @@ impl Control {
                     let c = store::company_by_ref(tx, &company)?;
                     store::track(tx, u.id, c.id, rank, now)
                 })?;
+                self.wake_scheduler();
                 Ok(json!(PreferenceView::from(&pref)))
             }
             Request::Untrack { user, company } => {
