@@ -370,3 +370,43 @@ fn tracking_a_company_triggers_a_pass_without_waiting_for_the_interval() {
     let job = &app.jobs("completed")[0];
     assert_eq!(job["source"], "scheduled");
 }
+
+#[test]
+fn links_after_an_empty_first_scrape_are_news_not_baseline() {
+    let site = Site::start();
+    site.set("/acme/careers", careers_page("acme", &[]));
+    let mut app = Appliance::new();
+    app.start();
+    app.add_company("Acme", &site.url("/acme/careers"));
+    app.wait_until("first scrape", || app.jobs("completed").len() == 1);
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
+    app.json(&["jobs", "start", "Acme"]);
+    app.wait_until("second scrape", || app.jobs("completed").len() == 2);
+    let news = app.json(&["postings"]);
+    assert_eq!(count(&news), 1, "{news}");
+    assert_eq!(news[0]["baseline"], false);
+}
+
+#[test]
+fn a_broken_later_page_keeps_the_links_already_found() {
+    let site = Site::start();
+    let first = careers_page("acme", &[(1, "Backend Engineer")]).replace(
+        "</body>",
+        "<a rel=\"next\" href=\"/acme/careers/p2\">Next</a></body>",
+    );
+    site.set("/acme/careers", first);
+    let mut app = Appliance::new();
+    app.start();
+    app.add_company("Acme", &site.url("/acme/careers"));
+    app.wait_until("scrape", || app.jobs("completed").len() == 1);
+    assert_eq!(
+        site.hits("/acme/careers/p2"),
+        1,
+        "the broken page was tried"
+    );
+    assert_eq!(count(&app.json(&["postings", "--all"])), 1);
+    assert!(app.json(&["attention"]).as_array().unwrap().is_empty());
+}

@@ -107,6 +107,11 @@ pub struct Job {
     pub run_at: Timestamp,
     /// Set while in progress: when the claim lapses unless renewed.
     pub lease_until: Option<Timestamp>,
+    /// Token of the current claim, unique across all claims ever made (0 =
+    /// never claimed). A worker acts on a job only while the token it got
+    /// from `claim` is still the job's: attempt numbers repeat after a retry
+    /// or a release, tokens never do.
+    pub claim: u64,
     pub progress: u8,
     pub counters: JobCounters,
     pub error: Option<String>,

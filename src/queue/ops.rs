@@ -145,6 +145,7 @@ pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<
         max_attempts: req.max_attempts.max(1),
         run_at: now,
         lease_until: None,
+        claim: 0,
         progress: 0,
         counters: JobCounters::default(),
         error: None,
@@ -180,6 +181,7 @@ pub fn claim(tx: &mut Tx<'_>, now: Timestamp, lease: Duration) -> Result<Option<
     let mut job = get_job(tx, key.2)?;
     job.status = JobStatus::InProgress;
     job.attempt += 1;
+    job.claim = next_id(tx, "claims")?;
     job.started = Some(now);
     job.error = None;
     let until = now.plus(lease);
@@ -187,6 +189,21 @@ pub fn claim(tx: &mut Tx<'_>, now: Timestamp, lease: Duration) -> Result<Option<
     tx.jobs_leases.insert((until.key(), job.id), ())?;
     put(tx, &job)?;
     Ok(Some(job))
+}
+
+/// The job, if the claim `token` is still current (in progress, same
+/// token); a conflict otherwise, which tells a worker the job is no longer
+/// its own (cancelled, rescued, retried and reclaimed).
+pub fn check_claim(v: &impl View, id: Id, token: u64) -> Result<Job> {
+    let job = get_job(v, id)?;
+    if job.status == JobStatus::InProgress && job.claim == token {
+        Ok(job)
+    } else {
+        Err(StoreError::Conflict(format!(
+            "job {id} is no longer held by this worker (now {}); its results are discarded",
+            job.status.as_str()
+        )))
+    }
 }
 
 /// Renew a running job's lease and record its progress. Fails when the job is

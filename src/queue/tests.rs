@@ -290,3 +290,28 @@ fn release_gives_the_attempt_back_and_complete_clears_active() {
     check_invariants(&store);
     assert!(enq(&store, c[0], JobSource::Scheduled, T0).created());
 }
+
+#[test]
+fn a_stale_claim_never_acts_on_a_retried_and_reclaimed_job() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Manual, T0).job().id;
+    let first = claim_at(&store, T0).unwrap();
+    store.write(|tx| cancel(tx, id, T0)).unwrap();
+    store.write(|tx| retry(tx, id, T0, 3)).unwrap();
+    let second = claim_at(&store, T0).unwrap();
+    assert_eq!(
+        first.attempt, second.attempt,
+        "attempt numbers repeat after a retry"
+    );
+    assert_ne!(first.claim, second.claim, "claim tokens never do");
+    let stale = store
+        .read(|rx| check_claim(rx, id, first.claim))
+        .unwrap_err();
+    assert!(stale.to_string().contains("no longer held"), "{stale}");
+    store.read(|rx| check_claim(rx, id, second.claim)).unwrap();
+    // The same after a release (graceful shutdown) and a new claim.
+    store.write(|tx| release(tx, id, T0)).unwrap();
+    let third = claim_at(&store, T0).unwrap();
+    assert_eq!(third.attempt, second.attempt);
+    assert!(store.read(|rx| check_claim(rx, id, second.claim)).is_err());
+}

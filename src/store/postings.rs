@@ -17,15 +17,16 @@ pub struct NewLink {
 }
 
 /// Merge a scrape's links into the company's snapshot. Links never seen before
-/// become postings; on the company's first scrape they are marked baseline.
+/// become postings, marked `baseline` when the caller says this is the
+/// company's first successful scrape.
 pub fn record_links(
     tx: &mut Tx<'_>,
     company_id: Id,
     job_id: Id,
     links: &[NewLink],
+    baseline: bool,
     now: Timestamp,
 ) -> Result<Vec<Posting>> {
-    let baseline = !has_snapshot(tx, company_id)?;
     let mut new = Vec::new();
     for link in links {
         let key = (company_id, link.url.as_str());

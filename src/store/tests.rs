@@ -136,6 +136,7 @@ fn first_scrape_is_baseline_then_only_new_links_become_postings() {
                 c.id,
                 1,
                 &[link("https://a/jobs/1"), link("https://a/jobs/2")],
+                true,
                 T0,
             )
         })
@@ -149,6 +150,7 @@ fn first_scrape_is_baseline_then_only_new_links_become_postings() {
                 c.id,
                 2,
                 &[link("https://a/jobs/2"), link("https://a/jobs/3")],
+                false,
                 T0,
             )
         })

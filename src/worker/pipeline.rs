@@ -3,8 +3,9 @@
 //!
 //! Invariant: snapshot update, new postings, company health and the job's
 //! completion commit in one transaction, and only while this worker still
-//! holds the claim (same attempt, still in progress). A job cancelled or
-//! reclaimed meanwhile commits nothing, so a link becomes a posting once.
+//! holds the claim (its claim token is still the job's). A job cancelled,
+//! rescued or reclaimed meanwhile commits nothing, so a link becomes a
+//! posting once and a stale worker never acts on a newer claim.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -135,17 +136,19 @@ impl Pipeline {
 
     /// One heartbeat; false when the job is no longer ours.
     async fn beat(&self, job: &Job, progress: u8, counters: JobCounters) -> bool {
-        let q = self.queue.clone();
-        let (id, attempt) = (job.id, job.attempt);
+        let (id, token, lease) = (job.id, job.claim, self.queue.lease());
+        let clock = self.clock.clone();
         let r = self
             .queue
             .store()
-            .run(move |_| {
-                let current = q.get(id)?;
-                if current.status != JobStatus::InProgress || current.attempt != attempt {
-                    return Ok(false);
-                }
-                q.heartbeat(id, progress, counters).map(|_| true)
+            .run(move |s| {
+                s.write(|tx| {
+                    if queue::check_claim(tx, id, token).is_err() {
+                        return Ok(false);
+                    }
+                    queue::heartbeat(tx, id, clock.now(), lease, progress, counters)?;
+                    Ok(true)
+                })
             })
             .await;
         match r {
@@ -188,7 +191,16 @@ impl Pipeline {
                 if visited.len() >= self.max_pages || !visited.insert(url.to_string()) {
                     break;
                 }
-                let page = self.fetcher.get(&url).await?;
+                let page = match self.fetcher.get(&url).await {
+                    Ok(page) => page,
+                    // A later page of a listing failing leaves the links
+                    // already found valid: snapshots only grow.
+                    Err(e) if visited.len() > 1 => {
+                        tracing::warn!(error = %e, "stopping pagination at a page that failed");
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let found =
                     extract::job_links(&page.body, &page.url, &filter).map_err(|e| Failure {
                         error: format!("{url}: {e}"),
@@ -220,7 +232,7 @@ impl Pipeline {
         result: Result<(Vec<NewLink>, JobCounters), Failure>,
     ) -> JobOutcome {
         let job = job.clone();
-        let now = self.clock.now();
+        let clock = self.clock.clone();
         let backoff_cfg = self.queue.config().backoff;
         let unit: f64 = rand::random();
         let r = self
@@ -228,14 +240,21 @@ impl Pipeline {
             .store()
             .run(move |s| {
                 s.write(|tx| {
-                    let current = queue::get_job(tx, job.id)?;
-                    if current.status != JobStatus::InProgress || current.attempt != job.attempt {
+                    if queue::check_claim(tx, job.id, job.claim).is_err() {
                         return Ok(JobOutcome::Abandoned);
                     }
+                    // Read inside the transaction: commits are serialised, so
+                    // posting ids and first-seen times grow together.
+                    let now = clock.now();
                     match result {
                         Ok((links, mut counters)) => {
-                            let baseline = !store::has_snapshot(tx, job.company_id)?;
-                            let new = store::record_links(tx, job.company_id, job.id, &links, now)?;
+                            // The first successful scrape records what was already
+                            // there; an empty first page makes later links news.
+                            let baseline = store::get_company(tx, job.company_id)?
+                                .health
+                                .last_success
+                                .is_none();
+                            let new = store::record_links(tx, job.company_id, job.id, &links, baseline, now)?;
                             counters.new_links = new.len() as u32;
                             for p in new.iter().filter(|p| !p.baseline) {
                                 tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
@@ -279,9 +298,19 @@ impl Pipeline {
     }
 
     async fn release(&self, job: &Job) -> JobOutcome {
-        let q = self.queue.clone();
-        let id = job.id;
-        if let Err(e) = self.queue.store().run(move |_| q.release(id)).await {
+        let (id, token) = (job.id, job.claim);
+        let clock = self.clock.clone();
+        let r = self
+            .queue
+            .store()
+            .run(move |s| {
+                s.write(|tx| {
+                    queue::check_claim(tx, id, token)?;
+                    queue::release(tx, id, clock.now())
+                })
+            })
+            .await;
+        if let Err(e) = r {
             tracing::warn!(error = %e, "releasing the job failed; it is rescued at next start");
         }
         JobOutcome::Released
