@@ -127,10 +127,25 @@ fn expect_status(job: &Job, allowed: &[JobStatus], action: &str) -> Result<()> {
     }
 }
 
-/// Create a pending job for a company, or return its active job.
+/// Create a pending job for a company, or return its active job. A manual
+/// request for a company whose job is still pending (behind a catch-up burst,
+/// or waiting out a retry backoff) moves that job to the front: manual
+/// priority, runnable now.
 pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<Enqueued> {
-    if let Some(existing) = tx.jobs_active.get(req.company_id)?.map(|g| g.value()) {
-        return Ok(Enqueued::Existing(get_job(tx, existing)?));
+    let existing = tx.jobs_active.get(req.company_id)?.map(|g| g.value());
+    if let Some(existing) = existing {
+        let mut job = get_job(tx, existing)?;
+        let promote = req.source == JobSource::Manual
+            && job.status == JobStatus::Pending
+            && (job.source != JobSource::Manual || job.run_at > now);
+        if promote {
+            tx.jobs_runnable.remove(runnable_key(&job))?;
+            job.source = JobSource::Manual;
+            job.requested_by = req.requested_by.or(job.requested_by);
+            let run_at = job.run_at.min(now);
+            to_pending(tx, &mut job, run_at)?;
+        }
+        return Ok(Enqueued::Existing(job));
     }
     get_company(tx, req.company_id)?;
     let id = next_id(tx, "jobs")?;

@@ -315,3 +315,31 @@ fn a_stale_claim_never_acts_on_a_retried_and_reclaimed_job() {
     assert_eq!(third.attempt, second.attempt);
     assert!(store.read(|rx| check_claim(rx, id, second.claim)).is_err());
 }
+
+#[test]
+fn manual_start_moves_a_pending_job_to_the_front() {
+    let (_d, store, c) = setup(3);
+    enq(&store, c[0], JobSource::CatchUp, T0);
+    enq(&store, c[1], JobSource::CatchUp, T0);
+    // c[2]'s job failed once and waits out its backoff.
+    let id = enq(&store, c[2], JobSource::Scheduled, T0).job().id;
+    let mut req = EnqueueRequest::new(c[2], JobSource::Manual);
+    req.requested_by = Some(7);
+    store
+        .write(|tx| {
+            tx.jobs_runnable.remove((1, T0.key(), id))?;
+            let mut j = get_job(tx, id)?;
+            j.run_at = T0.plus(Duration::from_secs(3600));
+            tx.jobs_runnable.insert((1, j.run_at.key(), id), ())?;
+            crate::store::put_record(&mut tx.jobs, id, &j)
+        })
+        .unwrap();
+    check_invariants(&store);
+    let out = store.write(|tx| enqueue(tx, &req, T0)).unwrap();
+    check_invariants(&store);
+    assert!(!out.created());
+    assert_eq!(out.job().id, id);
+    assert_eq!(out.job().source, JobSource::Manual);
+    assert_eq!(out.job().requested_by, Some(7));
+    assert_eq!(claim_at(&store, T0).unwrap().id, id, "runs first, now");
+}
