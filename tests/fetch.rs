@@ -123,3 +123,30 @@ fn server_errors_are_retryable_gone_pages_need_attention() {
     let gone = get(&cfg, &site.url("/missing")).unwrap_err();
     assert!(!gone.retryable() && gone.needs_attention(), "{gone}");
 }
+
+#[test]
+fn a_redirect_hop_waits_for_its_hosts_courtesy_delay() {
+    let origin = Site::start();
+    let other = Site::start_on("127.0.0.2");
+    origin.set("/a", "a".into());
+    other.set_page("/jump", page(302, "", Some(origin.url("/a"))));
+    let mut cfg = config(&origin);
+    cfg.fetch.allowed_private.push(other.addr);
+    cfg.politeness.delay = Duration::from_millis(400);
+    cfg.politeness.jitter = 0.0;
+    cfg.fetch.timeout = Duration::from_secs(5);
+    rt().block_on(async {
+        let f = Fetcher::new(&cfg).unwrap();
+        f.get(&origin.url("/a").parse().unwrap()).await.unwrap();
+        let start = std::time::Instant::now();
+        let page = f.get(&other.url("/jump").parse().unwrap()).await.unwrap();
+        assert_eq!(page.body, b"a");
+        assert_eq!(page.url.as_str(), origin.url("/a"));
+        assert!(
+            start.elapsed() >= Duration::from_millis(390),
+            "redirect target was not paced: {:?}",
+            start.elapsed()
+        );
+    });
+    assert_eq!(origin.hits("/a"), 2);
+}

@@ -19,13 +19,17 @@ pub struct AddressPolicy {
 }
 
 impl AddressPolicy {
+    /// Whether `addr` may be contacted. An allowlist entry with port 0 covers
+    /// every port of its address; otherwise the port must match. DNS answers
+    /// carry no port (0 here), so a hostname reaches a non-public address only
+    /// through `allow_private` or a port-0 entry.
     pub fn permits(&self, addr: SocketAddr) -> bool {
         self.allow_private
             || is_public(addr.ip())
-            || self.allowed.iter().any(|a| {
-                a.ip() == addr.ip()
-                    && (a.port() == 0 || addr.port() == 0 || a.port() == addr.port())
-            })
+            || self
+                .allowed
+                .iter()
+                .any(|a| a.ip() == addr.ip() && (a.port() == 0 || a.port() == addr.port()))
     }
 }
 
@@ -147,5 +151,7 @@ mod tests {
         assert!(!p.permits("127.0.0.1:8080".parse().unwrap()));
         assert!(!p.permits("10.0.0.1:4000".parse().unwrap()));
         assert!(p.permits("1.1.1.1:80".parse().unwrap()));
+        // A name resolving to the demo's address gets no free pass to other ports.
+        assert!(!p.permits("127.0.0.1:0".parse().unwrap()));
     }
 }

@@ -105,24 +105,12 @@ impl Fetcher {
             allowed: cfg.fetch.allowed_private.clone(),
         });
         let max_redirects = cfg.fetch.max_redirects;
-        let redirect_policy = {
-            let policy = policy.clone();
-            redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() > max_redirects {
-                    return attempt.error(TooManyRedirects(max_redirects));
-                }
-                let target = attempt.url().clone();
-                if let Err(reason) = precheck(&policy, &target) {
-                    return attempt.error(RefusedTarget(reason));
-                }
-                attempt.follow()
-            })
-        };
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent())
             .connect_timeout(cfg.fetch.connect_timeout)
             .timeout(cfg.fetch.timeout)
-            .redirect(redirect_policy)
+            // Redirects are followed in `get`, so each hop is checked and paced.
+            .redirect(redirect::Policy::none())
             .dns_resolver(guard::GuardedResolver {
                 policy: policy.clone(),
             })
@@ -142,47 +130,81 @@ impl Fetcher {
         })
     }
 
-    /// GET a page politely. A status other than 2xx is an error.
+    /// GET a page politely, following up to `fetch.max_redirects` redirects.
+    /// Every hop is checked against the address policy and waits its host's
+    /// turn. A final status other than 2xx is an error.
     pub async fn get(&self, url: &Url) -> Result<Page, FetchError> {
         let shown = url.to_string();
-        precheck(&self.policy, url).map_err(|reason| FetchError::Refused {
-            url: shown.clone(),
-            reason,
-        })?;
-        let host = url.host_str().unwrap_or_default().to_string();
-        let _permit = self.pacer.acquire(&host).await;
-        let mut resp = self
-            .client
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|e| self.classify(&shown, e))?;
-        let status = resp.status().as_u16();
-        let final_url = resp.url().clone();
-        if !resp.status().is_success() {
-            return Err(FetchError::Status { url: shown, status });
+        let mut current = url.clone();
+        let mut hops = 0;
+        loop {
+            precheck(&self.policy, &current).map_err(|reason| FetchError::Refused {
+                url: shown.clone(),
+                reason: format!("{current}: {reason}"),
+            })?;
+            let host = current.host_str().unwrap_or_default().to_string();
+            let permit = self.pacer.acquire(&host).await;
+            let resp = self
+                .client
+                .get(current.clone())
+                .send()
+                .await
+                .map_err(|e| self.classify(&shown, e))?;
+            if resp.status().is_redirection()
+                && let Some(location) = resp.headers().get(reqwest::header::LOCATION)
+            {
+                hops += 1;
+                if hops > self.max_redirects {
+                    return Err(FetchError::TooManyRedirects {
+                        url: shown,
+                        limit: self.max_redirects,
+                    });
+                }
+                current = location
+                    .to_str()
+                    .ok()
+                    .and_then(|l| current.join(l).ok())
+                    .ok_or_else(|| FetchError::Other {
+                        url: shown.clone(),
+                        detail: format!("redirect from {current} to an invalid location"),
+                    })?;
+                drop(permit);
+                continue;
+            }
+            let page = self.read_body(&shown, resp, current).await;
+            drop(permit);
+            return page;
         }
-        if resp.content_length().is_some_and(|n| n > self.max_body) {
-            return Err(FetchError::TooLarge {
-                url: shown,
-                limit: self.max_body,
+    }
+
+    async fn read_body(
+        &self,
+        shown: &str,
+        mut resp: reqwest::Response,
+        url: Url,
+    ) -> Result<Page, FetchError> {
+        let status = resp.status().as_u16();
+        if !resp.status().is_success() {
+            return Err(FetchError::Status {
+                url: shown.to_string(),
+                status,
             });
         }
+        let too_large = || FetchError::TooLarge {
+            url: shown.to_string(),
+            limit: self.max_body,
+        };
+        if resp.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(too_large());
+        }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&shown, e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(shown, e))? {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(FetchError::TooLarge {
-                    url: shown,
-                    limit: self.max_body,
-                });
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Page {
-            url: final_url,
-            status,
-            body,
-        })
+        Ok(Page { url, status, body })
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
@@ -193,12 +215,6 @@ impl Fetcher {
                 return FetchError::Refused {
                     url,
                     reason: r.0.clone(),
-                };
-            }
-            if s.downcast_ref::<TooManyRedirects>().is_some() {
-                return FetchError::TooManyRedirects {
-                    url,
-                    limit: self.max_redirects,
                 };
             }
             source = s.source();
@@ -213,10 +229,6 @@ impl Fetcher {
         }
     }
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("more than {0} redirects")]
-struct TooManyRedirects(usize);
 
 /// Refuse non-web schemes and IP-literal hosts the policy forbids (names are
 /// checked by the resolver).

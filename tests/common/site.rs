@@ -52,6 +52,11 @@ pub fn careers_page(company: &str, jobs: &[(u32, &str)]) -> String {
 
 impl Site {
     pub fn start() -> Site {
+        Self::start_on("127.0.0.1")
+    }
+
+    /// A site on another loopback address (a different host for pacing).
+    pub fn start_on(ip: &'static str) -> Site {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let (tx, rx) = std::sync::mpsc::channel();
         let state = inner.clone();
