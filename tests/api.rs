@@ -134,6 +134,27 @@ fn start_returns_at_once_and_dedupes_and_users_see_only_their_jobs() {
         Some(&w.ann),
         Some(r#"{"companyId":2}"#),
     );
+    // Seeing a job is not owning it: bob's own job, cancelled by ann, is 403.
+    let (_, bobs) = w.app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&w.bob),
+        Some(r#"{"companyId":2}"#),
+    );
+    let bobs_job = bobs["jobId"].as_u64().unwrap();
+    w.app.http(
+        "PUT",
+        "/api/preferences/2",
+        Some(&w.ann),
+        Some(r#"{"rank":10}"#),
+    );
+    let (code2, denied) = w.app.http(
+        "POST",
+        &format!("/api/scraping/cancel/{bobs_job}"),
+        Some(&w.ann),
+        None,
+    );
+    assert_eq!((code2, error_code(&denied)), (403, "forbidden"), "{denied}");
     assert_eq!(code, 404, "ann does not track Globex");
 
     let (code, active) = w

@@ -114,6 +114,11 @@ fn one_new_posting_with_the_appliance_running() {
     assert_eq!(code, 200);
     assert_eq!(status["running"], true);
     assert_eq!(status["queue"]["completed"], 3);
+    assert_eq!(status["postings"]["newLast24h"], 1);
+    assert!(
+        !status.to_string().contains("Site Reliability"),
+        "the token-free /status shows no posting titles: {status}"
+    );
     let text = app.cli(&["status"]);
     assert!(text.stdout.contains("running (PID"), "{}", text.stdout);
     assert!(text.stdout.contains("3 completed"), "{}", text.stdout);

@@ -62,7 +62,7 @@ pub async fn status(State(state): State<AppState>) -> Result<impl IntoResponse, 
         .clone()
         .run(move |s| status::build(s, c.live.as_ref(), now))
         .await?;
-    Ok(Json(report))
+    Ok(Json(report.public()))
 }
 
 /// Free bytes for unprivileged users on the filesystem holding `dir`.

@@ -25,7 +25,7 @@ pub use ops::{
 };
 pub use query::{
     ActiveCounts, JobFilter, active_jobs, count_by_status, list_jobs, next_lease_expiry,
-    next_runnable_at,
+    next_runnable_at, page_jobs,
 };
 
 use crate::clock::SharedClock;

@@ -24,13 +24,7 @@ pub fn list_jobs(v: &impl View, filter: &JobFilter) -> Result<Vec<Job>> {
     for row in v.jobs().iter()?.rev() {
         let (k, val) = row?;
         let job: Job = crate::store::codec::decode(val.value(), &k.value())?;
-        if filter.status.is_some_and(|s| s != job.status)
-            || filter.company.is_some_and(|c| c != job.company_id)
-            || filter
-                .companies
-                .as_ref()
-                .is_some_and(|cs| !cs.contains(&job.company_id))
-        {
+        if !matches(filter, &job) {
             continue;
         }
         if skipped < filter.offset {
@@ -43,6 +37,52 @@ pub fn list_jobs(v: &impl View, filter: &JobFilter) -> Result<Vec<Job>> {
         }
     }
     Ok(out)
+}
+
+/// One page of the jobs matching `filter` (newest first, `filter.offset` and
+/// `filter.limit` apply) and how many match in all. Memory is bounded by the
+/// page; without a company filter the total comes from the counters and the
+/// scan stops at the end of the page.
+pub fn page_jobs(v: &impl View, filter: &JobFilter) -> Result<(Vec<Job>, u64)> {
+    let by_company = filter.company.is_some() || filter.companies.is_some();
+    let known_total = if by_company {
+        None
+    } else {
+        let c = count_by_status(v)?;
+        Some(match filter.status {
+            None => c.pending + c.in_progress + c.completed + c.failed + c.cancelled,
+            Some(JobStatus::Pending) => c.pending,
+            Some(JobStatus::InProgress) => c.in_progress,
+            Some(JobStatus::Completed) => c.completed,
+            Some(JobStatus::Failed) => c.failed,
+            Some(JobStatus::Cancelled) => c.cancelled,
+        })
+    };
+    let mut page = Vec::new();
+    let mut matched = 0u64;
+    for row in v.jobs().iter()?.rev() {
+        let (k, val) = row?;
+        let job: Job = crate::store::codec::decode(val.value(), &k.value())?;
+        if !matches(filter, &job) {
+            continue;
+        }
+        matched += 1;
+        if matched as usize > filter.offset && page.len() < filter.limit {
+            page.push(job);
+        } else if known_total.is_some() && page.len() >= filter.limit {
+            break;
+        }
+    }
+    Ok((page, known_total.unwrap_or(matched)))
+}
+
+fn matches(filter: &JobFilter, job: &Job) -> bool {
+    !(filter.status.is_some_and(|s| s != job.status)
+        || filter.company.is_some_and(|c| c != job.company_id)
+        || filter
+            .companies
+            .as_ref()
+            .is_some_and(|cs| !cs.contains(&job.company_id)))
 }
 
 /// Number of jobs per status.

@@ -171,6 +171,21 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
     })
 }
 
+impl StatusReport {
+    /// The view for `GET /status`, which needs no token: counts, progress and
+    /// health stay; what users track and find (company names, posting titles
+    /// and URLs) and local details (PID, database path) go.
+    pub fn public(mut self) -> Self {
+        for a in &mut self.active_jobs {
+            a.company_name.clear();
+        }
+        self.postings.recent.clear();
+        self.pid = None;
+        self.database.clear();
+        self
+    }
+}
+
 /// Replace `path` with `contents` atomically.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");

@@ -66,9 +66,7 @@ impl Site {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                    .await
-                    .unwrap();
+                let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 let app = Router::new().fallback(serve).with_state(state);
                 axum::serve(listener, app).await.unwrap();

@@ -112,35 +112,31 @@ pub async fn history(
             ))
         })?),
     };
-    let all = state
+    let (found, total) = state
         .control
         .store
         .run(move |s| {
             let companies = visible(s, &caller)?;
             s.read(|rx| {
-                queue::list_jobs(
+                queue::page_jobs(
                     rx,
                     &JobFilter {
                         status,
                         companies,
+                        offset: (page - 1) * limit,
+                        limit,
                         ..Default::default()
                     },
                 )
             })
         })
         .await?;
-    let total = all.len();
-    let jobs: Vec<JobView> = all
-        .iter()
-        .skip((page - 1) * limit)
-        .take(limit)
-        .map(JobView::from)
-        .collect();
+    let jobs: Vec<JobView> = found.iter().map(JobView::from).collect();
     Ok(Json(json!({
         "jobs": jobs,
         "total": total,
         "page": page,
-        "totalPages": total.div_ceil(limit),
+        "totalPages": total.div_ceil(limit as u64),
     }))
     .into_response())
 }
@@ -151,6 +147,7 @@ pub async fn retry(
     Path(raw): Path<String>,
 ) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
+    own_job(&caller, &job, "retry")?;
     let v = exec(&state, Request::JobsRetry { job: job.id }).await?;
     Ok(Json(json!({"success": true, "jobId": v["job"]["id"], "job": v["job"]})).into_response())
 }
@@ -161,6 +158,23 @@ pub async fn cancel(
     Path(raw): Path<String>,
 ) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
+    own_job(&caller, &job, "cancel")?;
     let v = exec(&state, Request::JobsCancel { job: job.id }).await?;
     Ok(Json(json!({"success": true, "job": v})).into_response())
+}
+
+/// Only the user who started a job, or an admin, may change it; other users
+/// tracking the company may see it.
+fn own_job(caller: &Caller, job: &crate::model::Job, action: &str) -> Result<(), ApiError> {
+    if caller.is_admin() || job.requested_by == Some(caller.id()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "forbidden",
+            format!(
+                "only the user who started job {} or an admin may {action} it; start a new scrape instead",
+                job.id
+            ),
+        ))
+    }
 }
