@@ -46,6 +46,8 @@ pub enum AppError {
     },
     #[error("demo: {0}")]
     Demo(String),
+    #[error("{0}")]
+    Task(String),
 }
 
 /// How to run.
@@ -141,9 +143,14 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let config = Arc::new(config);
 
     paths.create()?;
-    let store = Store::open_with_cache(&paths.database(), config.store.cache_size)?;
+    // Opening may repair the file after a crash; keep that off the async workers.
+    let (db_path, cache) = (paths.database(), config.store.cache_size);
+    let store = tokio::task::spawn_blocking(move || Store::open_with_cache(&db_path, cache))
+        .await
+        .map_err(|e| AppError::Task(format!("opening the store failed: {e}")))??;
     let queue = Queue::new(store.clone(), clock.clone(), config.queue.clone());
-    let rescued = queue.rescue_all()?;
+    let q = queue.clone();
+    let rescued = store.run(move |_| q.rescue_all()).await?;
     if !rescued.is_empty() {
         tracing::warn!(
             count = rescued.len(),
@@ -262,10 +269,14 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         tracing::warn!("some tasks did not stop within {deadline:?}; exiting anyway");
     }
     let _ = std::fs::remove_file(paths.socket());
-    let final_report = status::build(&store, None, clock.now());
-    if let Ok(r) = final_report {
-        let _ = status::write_files(&r, &paths.status_json(), &paths.status_txt());
-    }
+    let (now, json, txt) = (clock.now(), paths.status_json(), paths.status_txt());
+    let _ = store
+        .run(move |s| {
+            let report = status::build(s, None, now)?;
+            let _ = status::write_files(&report, &json, &txt);
+            Ok(())
+        })
+        .await;
     drop(control);
     drop(queue);
     drop(store);

@@ -28,7 +28,9 @@ const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    #[error("cannot create admin socket {path}: {source}")]
+    #[error(
+        "cannot create admin socket {path}: {source}; the runtime directory must be writable by the user running scoutly (set $RUNTIME_DIRECTORY or --data-dir)"
+    )]
     Bind {
         path: String,
         source: std::io::Error,
@@ -76,11 +78,7 @@ pub async fn serve(
             },
         };
         let control = control.clone();
-        tracker.spawn(async move {
-            if let Err(e) = tokio::time::timeout(IO_TIMEOUT, handle(stream, control)).await {
-                tracing::warn!(error = %e, "admin request timed out");
-            }
-        });
+        tracker.spawn(handle(stream, control));
     }
 }
 
@@ -88,7 +86,11 @@ async fn handle(stream: tokio::net::UnixStream, control: Control) {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST));
-    let answer = match reader.read_line(&mut line).await {
+    // Only reading the request is timed: a slow client must not hold a task,
+    // but a long command (removing a big company) may take its time.
+    let read = tokio::time::timeout(IO_TIMEOUT, reader.read_line(&mut line)).await;
+    let read = read.unwrap_or_else(|_| Err(std::io::Error::other("timed out reading the request")));
+    let answer = match read {
         Ok(_) => match serde_json::from_str::<Request>(&line) {
             Ok(req) => {
                 let op = format!("{req:?}");
@@ -154,6 +156,12 @@ pub fn call(path: &Path, req: &Request) -> Result<Result<Value, ControlError>, A
     struct Answer {
         ok: Option<Value>,
         error: Option<ControlError>,
+    }
+    if answer.is_empty() {
+        return Err(AdminError::Io {
+            path: shown,
+            detail: "the appliance closed the connection without answering; the command may or may not have been applied: check the appliance's log (journalctl -u scoutly) and `scoutly status`".into(),
+        });
     }
     let a: Answer = serde_json::from_str(&answer).map_err(|e| AdminError::Io {
         path: shown.clone(),

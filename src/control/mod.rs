@@ -57,6 +57,7 @@ impl From<StoreError> for ControlError {
             StoreError::Conflict(_) => "conflict",
             StoreError::Invalid(_) => "invalid_argument",
             StoreError::InUse { .. } => "unavailable",
+            StoreError::Task(_) => "internal",
             _ => "internal",
         };
         Self {

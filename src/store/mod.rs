@@ -53,8 +53,10 @@ pub enum StoreError {
         key: String,
         reason: String,
     },
-    #[error("{what} {key} not found")]
+    #[error("{what} {key} not found{}", list_hint(what))]
     NotFound { what: &'static str, key: String },
+    #[error("a store task failed: {0}; this is a bug, please report it with the log")]
+    Task(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -76,6 +78,16 @@ from_redb!(
     redb::StorageError,
     redb::CommitError
 );
+
+/// Where to look up valid references, for "not found" messages.
+fn list_hint(what: &str) -> &'static str {
+    match what {
+        "company" => " (see `scoutly company list`)",
+        "user" => " (see `scoutly user list`)",
+        "job" => " (see `scoutly jobs list`)",
+        _ => "",
+    }
+}
 
 impl StoreError {
     pub fn not_found(what: &'static str, key: impl std::fmt::Display) -> Self {
@@ -189,7 +201,7 @@ impl Store {
         let store = self.clone();
         match tokio::task::spawn_blocking(move || f(&store)).await {
             Ok(r) => r,
-            Err(e) => Err(StoreError::Invalid(format!("store task failed: {e}"))),
+            Err(e) => Err(StoreError::Task(e.to_string())),
         }
     }
 

@@ -34,7 +34,9 @@ pub(super) fn upgrade(store: &Store) -> Result<()> {
         }
         while version < SCHEMA_VERSION {
             let step = MIGRATIONS.get((version - 1) as usize).ok_or_else(|| {
-                StoreError::Invalid(format!("no migration from schema version {version}"))
+                StoreError::Invalid(format!(
+                    "this build cannot upgrade a database at schema version {version}; install a newer scoutly or restore a backup"
+                ))
             })?;
             step(tx)?;
             version += 1;
