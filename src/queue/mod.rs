@@ -127,4 +127,6 @@ impl Queue {
 }
 
 #[cfg(test)]
-mod tests;
+mod model;
+#[cfg(test)]
+pub(crate) mod tests;
