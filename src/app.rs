@@ -199,6 +199,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         fetcher: Fetcher::new(&config)?,
         clock: clock.clone(),
         max_pages: config.fetch.max_pages,
+        progress_interval: config.workers.progress_interval,
     });
     let pool = WorkerPool {
         pipeline,

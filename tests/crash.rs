@@ -100,3 +100,52 @@ fn sigterm_releases_an_unfinished_job_within_the_grace_period() {
     );
     assert!(app.log().contains("job lease released"));
 }
+
+#[test]
+fn cancelling_a_running_job_stops_it_at_its_next_step_and_commits_nothing() {
+    let site = Site::start();
+    let pages = 6;
+    for p in 1..=pages {
+        let path = if p == 1 {
+            "/slow/careers".to_string()
+        } else {
+            format!("/slow/careers/p{p}")
+        };
+        let body = careers_page("slow", &[(p * 10, "Backend Engineer")]).replace(
+            "</body>",
+            &format!(
+                "<a rel=\"next\" href=\"/slow/careers/p{}\">Next</a></body>",
+                p + 1
+            ),
+        );
+        site.set(&path, body);
+        site.set_delay(&path, Duration::from_millis(700));
+    }
+    // A production-like lease: noticing the cancel must not wait for a lease renewal.
+    let mut app =
+        Appliance::with_config(&common::FAST_CONFIG.replace("lease = \"3s\"", "lease = \"5m\""));
+    app.start();
+    app.add_company("Slow", &site.url("/slow/careers"));
+    app.wait_until("first page fetched", || site.hits("/slow/careers") == 1);
+    let job = app.jobs("in_progress")[0]["id"].as_u64().unwrap();
+    let cancelled = app.json(&["jobs", "cancel", &job.to_string()]);
+    assert_eq!(cancelled["status"], "cancelled");
+    app.wait_until("the worker to let go", || {
+        app.log().contains("results discarded")
+    });
+    let fetched: usize = (2..=pages)
+        .map(|p| site.hits(&format!("/slow/careers/p{p}")))
+        .sum::<usize>()
+        + 1;
+    assert!(
+        fetched < pages as usize,
+        "stopped early: fetched {fetched} of {pages} pages"
+    );
+    assert_eq!(
+        app.json(&["postings", "--all"]).as_array().unwrap().len(),
+        0,
+        "nothing committed"
+    );
+    assert_eq!(app.jobs("cancelled").len(), 1);
+    assert_eq!(app.stop(), 0);
+}

@@ -103,6 +103,7 @@ pub struct QueueConfig {
 pub struct WorkersConfig {
     pub max_concurrency: usize,
     pub shutdown_grace: Duration,
+    pub progress_interval: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]

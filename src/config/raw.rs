@@ -69,6 +69,7 @@ pub struct RawQueue {
 pub struct RawWorkers {
     pub max_concurrency: Option<i64>,
     pub shutdown_grace: Option<String>,
+    pub progress_interval: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -153,6 +153,11 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         64,
     ) as usize;
     let shutdown_grace = c.duration("workers.shutdown_grace", raw.workers.shutdown_grace, "20s");
+    let progress_interval = c.positive_duration(
+        "workers.progress_interval",
+        raw.workers.progress_interval,
+        "10s",
+    );
 
     let f = raw.fetch;
     let product_token = f.product_token.unwrap_or_else(|| "scoutly".into());
@@ -248,6 +253,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         workers: WorkersConfig {
             max_concurrency,
             shutdown_grace,
+            progress_interval,
         },
         fetch,
         politeness,

@@ -63,6 +63,9 @@ pub struct CompanyHealth {
     pub successes: u64,
     pub failures: u64,
     pub backoff_until: Option<Timestamp>,
+    /// When a user last cancelled a scrape of it: the scheduler counts that as
+    /// the company's turn, so a cancel is not undone by the next pass.
+    pub last_cancelled: Option<Timestamp>,
     pub state: CompanyState,
     pub last_error: Option<String>,
 }

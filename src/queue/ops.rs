@@ -297,6 +297,10 @@ pub fn cancel(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<Job> {
         "cancelled",
     )?;
     to_terminal(tx, &mut job, JobStatus::Cancelled, now)?;
+    if let Ok(mut company) = get_company(tx, job.company_id) {
+        company.health.last_cancelled = Some(now);
+        crate::store::put_company(tx, &company)?;
+    }
     Ok(job)
 }
 

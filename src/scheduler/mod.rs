@@ -1,7 +1,8 @@
 //! Deciding which companies are due and enqueueing them.
 //!
 //! A pass reads every company, keeps the tracked ones that are due (interval
-//! from the rank table since the last success; never scraped = due), skips
+//! from the rank table since the last success or the last cancelled scrape;
+//! never scraped = due), skips
 //! those with an active job, backing off or quarantined, and enqueues the rest
 //! most-overdue-first (elapsed / interval, like anacron), all in one
 //! transaction together with the time of the pass. The first pass after start
@@ -50,7 +51,9 @@ pub fn plan(companies: &[Company], now: Timestamp, policy: &RankPolicy) -> Vec<D
                 return None;
             }
             let interval = policy.interval(rank).max(Duration::from_millis(1));
-            let overdue = match c.health.last_success {
+            // A cancelled scrape counts as the company's turn.
+            let last_turn = c.health.last_success.max(c.health.last_cancelled);
+            let overdue = match last_turn {
                 None => f64::INFINITY,
                 Some(last) => now.since(last).as_secs_f64() / interval.as_secs_f64(),
             };

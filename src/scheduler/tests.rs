@@ -143,3 +143,25 @@ fn catch_up_after_downtime_enqueues_each_once_most_overdue_first() {
     assert_eq!(drain(&store, now.plus(HOUR)), vec![ids[0], ids[2], ids[1]]);
     assert_eq!(last_pass(&store).unwrap(), Some(now.plus(HOUR)));
 }
+
+#[test]
+fn a_cancelled_scrape_counts_as_the_companys_turn() {
+    let (_d, store, _ids) = setup(&[90]);
+    run_pass(&store, T0, &policy(), JobSource::Scheduled, 3).unwrap();
+    let job = store
+        .read(|rx| queue::list_jobs(rx, &Default::default()))
+        .unwrap()[0]
+        .id;
+    store.write(|tx| queue::cancel(tx, job, T0)).unwrap();
+    let again = run_pass(&store, T0.plus(HOUR), &policy(), JobSource::Scheduled, 3).unwrap();
+    assert_eq!(again.enqueued, 0, "not undone by the next pass");
+    let later = run_pass(
+        &store,
+        T0.plus(HOUR * 24),
+        &policy(),
+        JobSource::Scheduled,
+        3,
+    )
+    .unwrap();
+    assert_eq!(later.enqueued, 1, "due again a full interval later");
+}

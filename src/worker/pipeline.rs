@@ -45,7 +45,12 @@ pub struct Pipeline {
     pub fetcher: Fetcher,
     pub clock: SharedClock,
     pub max_pages: usize,
+    /// Progress and lease are written at most this often.
+    pub progress_interval: Duration,
 }
+
+/// How often a running job checks that it still holds its claim.
+pub const CLAIM_CHECK: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 struct Failure {
@@ -123,15 +128,39 @@ impl Pipeline {
     }
 
     /// Renew the lease periodically; returns only when the claim is lost.
+    /// Watch the claim and keep the lease; returns only when the claim is lost
+    /// (cancelled, rescued, reclaimed). The claim is checked every
+    /// [`CLAIM_CHECK`] with a read-only transaction, so a cancelled job stops
+    /// within about a second; the lease and progress are written at most every
+    /// `progress_interval` (and always well within the lease), so a long job
+    /// does not write to the SSD on every page.
     async fn heartbeats(&self, job: &Job, progress: &Progress) {
-        let period = (self.queue.lease() / 3).max(Duration::from_millis(50));
+        let persist_every = self.progress_interval.min(self.queue.lease() / 3);
+        let mut last_write = tokio::time::Instant::now();
         loop {
-            tokio::time::sleep(period).await;
-            let (p, counters) = *progress.lock().unwrap_or_else(|e| e.into_inner());
-            if !self.beat(job, p, counters).await {
+            tokio::time::sleep(CLAIM_CHECK.min(persist_every)).await;
+            if !self.still_ours(job).await {
                 return;
             }
+            if last_write.elapsed() >= persist_every {
+                let (p, counters) = *progress.lock().unwrap_or_else(|e| e.into_inner());
+                if !self.beat(job, p, counters).await {
+                    return;
+                }
+                last_write = tokio::time::Instant::now();
+            }
         }
+    }
+
+    async fn still_ours(&self, job: &Job) -> bool {
+        let (id, token) = (job.id, job.claim);
+        let r = self
+            .queue
+            .store()
+            .run(move |s| s.read(|rx| Ok(queue::check_claim(rx, id, token).is_ok())))
+            .await;
+        // A failing read is not proof the job was taken: keep working.
+        r.unwrap_or(true)
     }
 
     /// One heartbeat; false when the job is no longer ours.
@@ -220,7 +249,6 @@ impl Pipeline {
                 next = found.next;
                 let pct = ((counters.pages as usize * 90) / budget).min(90) as u8;
                 *progress.lock().unwrap_or_else(|e| e.into_inner()) = (pct, counters);
-                self.beat(job, pct, counters).await;
             }
         }
         Ok((links, counters))
