@@ -338,3 +338,57 @@ fn preferences_and_companies_round_trip() {
         "{postings}"
     );
 }
+
+#[test]
+fn manual_scrapes_per_user_are_capped_with_429() {
+    let site = Site::start();
+    for c in ["a", "b"] {
+        site.set(
+            &format!("/{c}/careers"),
+            careers_page(c, &[(1, "Backend Engineer")]),
+        );
+        site.set_delay(&format!("/{c}/careers"), std::time::Duration::from_secs(10));
+    }
+    let config = format!(
+        "{}\n",
+        common::FAST_CONFIG.replace("[queue]", "[queue]\nmax_manual_per_user = 1")
+    );
+    let mut app = Appliance::with_config(&config);
+    app.start();
+    // Untracked companies, so no scheduled job is running for them; an admin
+    // may start any company.
+    let root = app.json(&["user", "add", "root", "--admin"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for c in ["a", "b"] {
+        app.json(&[
+            "company",
+            "add",
+            "--name",
+            c,
+            "--url",
+            &site.url(&format!("/{c}/careers")),
+        ]);
+    }
+    let (code, _) = app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&root),
+        Some(r#"{"companyId":1}"#),
+    );
+    assert_eq!(code, 202);
+    let (code, body) = app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&root),
+        Some(r#"{"companyId":2}"#),
+    );
+    assert_eq!((code, error_code(&body)), (429, "limit_exceeded"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max_manual_per_user = 1")
+    );
+}

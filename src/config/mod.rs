@@ -97,6 +97,7 @@ pub struct QueueConfig {
     pub lease: Duration,
     pub max_attempts: u32,
     pub backoff: BackoffConfig,
+    pub max_manual_per_user: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

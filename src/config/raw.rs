@@ -62,6 +62,7 @@ pub struct RawQueue {
     pub backoff_factor: Option<f64>,
     pub backoff_cap: Option<String>,
     pub backoff_jitter: Option<f64>,
+    pub max_manual_per_user: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -145,6 +145,13 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         ),
     };
 
+    let max_manual_per_user = c.int(
+        "queue.max_manual_per_user",
+        raw.queue.max_manual_per_user,
+        3,
+        1,
+        1000,
+    ) as u32;
     let max_concurrency = c.int(
         "workers.max_concurrency",
         raw.workers.max_concurrency,
@@ -249,6 +256,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
             lease,
             max_attempts,
             backoff,
+            max_manual_per_user,
         },
         workers: WorkersConfig {
             max_concurrency,

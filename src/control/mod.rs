@@ -36,7 +36,8 @@ pub const OPERATOR_USER: &str = "operator";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{message}")]
 pub struct ControlError {
-    /// `invalid_argument`, `not_found`, `conflict`, `unavailable` or `internal`.
+    /// `invalid_argument`, `not_found`, `conflict`, `limit_exceeded`,
+    /// `unavailable` or `internal`.
     pub code: String,
     pub message: String,
 }
@@ -55,6 +56,7 @@ impl From<StoreError> for ControlError {
         let code = match &e {
             StoreError::NotFound { .. } => "not_found",
             StoreError::Conflict(_) => "conflict",
+            StoreError::LimitExceeded(_) => "limit_exceeded",
             StoreError::Invalid(_) => "invalid_argument",
             StoreError::InUse { .. } => "unavailable",
             StoreError::Task(_) => "internal",

@@ -44,6 +44,7 @@ impl ApiError {
             "not_found" => StatusCode::NOT_FOUND,
             "conflict" => StatusCode::CONFLICT,
             "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+            "limit_exceeded" => StatusCode::TOO_MANY_REQUESTS,
             "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

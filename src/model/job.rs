@@ -21,13 +21,20 @@ impl JobSource {
         }
     }
 
-    /// Claim order: lower runs first.
+    /// Claim order between classes: lower runs first (manual, catch-up,
+    /// cron, scheduled).
     pub fn priority(self) -> u8 {
         match self {
             Self::Manual => 0,
-            Self::CatchUp | Self::Cron | Self::Scheduled => 1,
+            Self::CatchUp => 1,
+            Self::Cron => 2,
+            Self::Scheduled => 3,
         }
     }
+
+    /// Every class, in claim order.
+    pub const BY_PRIORITY: [JobSource; 4] =
+        [Self::Manual, Self::CatchUp, Self::Cron, Self::Scheduled];
 }
 
 /// Where a job is in its life.
@@ -99,6 +106,9 @@ pub struct Job {
     pub source: JobSource,
     pub requested_by: Option<Id>,
     pub context: Option<String>,
+    /// The company's effective rank when the job was queued (0 = untracked):
+    /// within a class, higher ranks are claimed first.
+    pub rank: u8,
     pub status: JobStatus,
     /// Claims so far, including the current one.
     pub attempt: u32,

@@ -14,7 +14,7 @@
 //!    deleted by a transition, so no job is lost.
 
 pub mod backoff;
-mod ops;
+pub(crate) mod ops;
 mod query;
 
 use std::time::Duration;

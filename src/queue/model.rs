@@ -20,13 +20,15 @@ use crate::model::{JobSource, JobStatus, Timestamp};
 use crate::store::{Store, insert_company};
 
 const COMPANIES: u8 = 4;
+/// Effective rank of company `i + 1`; two share a rank so age decides.
+const RANKS: [u8; COMPANIES as usize] = [30, 90, 30, 60];
 const LEASE: Duration = Duration::from_secs(60);
 const MAX_ATTEMPTS: u32 = 3;
 const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
 #[derive(Debug, Clone)]
 enum Op {
-    Enqueue { company: u8, manual: bool },
+    Enqueue { company: u8, source: u8 },
     Claim,
     Heartbeat(u8),
     Complete(u8),
@@ -41,7 +43,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0..COMPANIES, any::<bool>()).prop_map(|(company, manual)| Op::Enqueue { company, manual }),
+        3 => (0..COMPANIES, 0..4u8).prop_map(|(company, source)| Op::Enqueue { company, source }),
         3 => Just(Op::Claim),
         1 => any::<u8>().prop_map(Op::Heartbeat),
         2 => any::<u8>().prop_map(Op::Complete),
@@ -121,7 +123,10 @@ impl Model {
             .jobs
             .iter()
             .filter(|(_, j)| j.status == JobStatus::Pending && j.run_at <= now)
-            .min_by_key(|(id, j)| (j.source.priority(), j.run_at, **id))
+            .min_by_key(|(id, j)| {
+                let rank = RANKS[j.company as usize - 1];
+                (j.source.priority(), 100 - rank, j.run_at, **id)
+            })
             .map(|(id, _)| *id)?;
         let j = self.jobs.get_mut(&id).unwrap();
         j.status = JobStatus::InProgress;
@@ -161,11 +166,18 @@ impl World {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("q.redb")).unwrap();
-        for c in 0..COMPANIES {
-            store
-                .write(|tx| insert_company(tx, crate::store::tests::company(&format!("c{c}")), T0))
-                .unwrap();
-        }
+        store
+            .write(|tx| {
+                let u = crate::store::insert_user(tx, "u", crate::model::Role::User, [0; 32], T0)?;
+                for c in 0..COMPANIES {
+                    let company =
+                        insert_company(tx, crate::store::tests::company(&format!("c{c}")), T0)?;
+                    let rank = crate::model::Rank::new(RANKS[c as usize] as i64).unwrap();
+                    crate::store::track(tx, u.id, company.id, rank, T0)?;
+                }
+                Ok(())
+            })
+            .unwrap();
         Self {
             dir,
             store: Some(store),
@@ -183,12 +195,8 @@ impl World {
         let backoff = AppConfig::defaults().queue.backoff;
         let running = |m: &Model, n: u8| m.pick(n, Some(JobStatus::InProgress));
         match *op {
-            Op::Enqueue { company, manual } => {
-                let source = if manual {
-                    JobSource::Manual
-                } else {
-                    JobSource::Scheduled
-                };
+            Op::Enqueue { company, source } => {
+                let source = JobSource::BY_PRIORITY[source as usize];
                 let mut req = EnqueueRequest::new(company as u64 + 1, source);
                 req.max_attempts = MAX_ATTEMPTS;
                 self.store().write(|tx| enqueue(tx, &req, now)).unwrap();

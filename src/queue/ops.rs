@@ -20,6 +20,9 @@ pub struct EnqueueRequest {
     pub context: Option<String>,
     /// 0 means the queue's configured default.
     pub max_attempts: u32,
+    /// For a manual request by a user: how many of that user's manual jobs
+    /// may be pending or running at once (`queue.max_manual_per_user`).
+    pub manual_cap: Option<u32>,
 }
 
 impl EnqueueRequest {
@@ -30,6 +33,7 @@ impl EnqueueRequest {
             requested_by: None,
             context: None,
             max_attempts: 0,
+            manual_cap: None,
         }
     }
 }
@@ -65,8 +69,14 @@ fn put(tx: &mut Tx<'_>, job: &Job) -> Result<()> {
     put_record(&mut tx.jobs, job.id, job)
 }
 
-fn runnable_key(job: &Job) -> (u8, u64, u64) {
-    (job.source.priority(), job.run_at.key(), job.id)
+/// The job's key in `jobs_runnable`.
+pub(crate) fn runnable_key(job: &Job) -> (u8, u8, u64, u64) {
+    (
+        job.source.priority(),
+        100 - job.rank.min(100),
+        job.run_at.key(),
+        job.id,
+    )
 }
 
 /// Move a job to pending at `run_at`, maintaining the indexes.
@@ -133,6 +143,24 @@ fn expect_status(job: &Job, allowed: &[JobStatus], action: &str) -> Result<()> {
 /// priority, runnable now.
 pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<Enqueued> {
     let existing = tx.jobs_active.get(req.company_id)?.map(|g| g.value());
+    let already_mine =
+        |job: &Job| job.source == JobSource::Manual && job.requested_by == req.requested_by;
+    if let (JobSource::Manual, Some(user), Some(cap)) =
+        (req.source, req.requested_by, req.manual_cap)
+    {
+        let current = existing.map(|id| get_job(tx, id)).transpose()?;
+        if !current.as_ref().is_some_and(already_mine) {
+            let mine = super::query::active_jobs(tx)?
+                .iter()
+                .filter(|j| j.source == JobSource::Manual && j.requested_by == Some(user))
+                .count();
+            if mine >= cap as usize {
+                return Err(StoreError::LimitExceeded(format!(
+                    "user {user} already has {mine} manual scrapes pending or running, the most allowed (queue.max_manual_per_user = {cap}); wait for one to finish"
+                )));
+            }
+        }
+    }
     if let Some(existing) = existing {
         let mut job = get_job(tx, existing)?;
         let promote = req.source == JobSource::Manual
@@ -147,7 +175,7 @@ pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<
         }
         return Ok(Enqueued::Existing(job));
     }
-    get_company(tx, req.company_id)?;
+    let company = get_company(tx, req.company_id)?;
     let id = next_id(tx, "jobs")?;
     let mut job = Job {
         id,
@@ -155,6 +183,7 @@ pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<
         source: req.source,
         requested_by: req.requested_by,
         context: req.context.clone(),
+        rank: company.effective_rank.map_or(0, |r| r.get()),
         status: JobStatus::Pending,
         attempt: 0,
         max_attempts: req.max_attempts.max(1),
@@ -176,24 +205,24 @@ pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<
 /// then oldest id.
 pub fn claim(tx: &mut Tx<'_>, now: Timestamp, lease: Duration) -> Result<Option<Job>> {
     let mut found = None;
-    for priority in [
-        JobSource::Manual.priority(),
-        JobSource::Scheduled.priority(),
-    ] {
-        let first = tx
+    'classes: for class in JobSource::BY_PRIORITY {
+        let p = class.priority();
+        // In key order (higher rank, then older); entries not yet due are
+        // only jobs waiting out a retry backoff, so few are skipped.
+        for row in tx
             .jobs_runnable
-            .range((priority, 0, 0)..=(priority, now.key(), u64::MAX))?
-            .next()
-            .transpose()?
-            .map(|(k, _)| k.value());
-        if first.is_some() {
-            found = first;
-            break;
+            .range((p, 0, 0, 0)..=(p, u8::MAX, u64::MAX, u64::MAX))?
+        {
+            let key = row?.0.value();
+            if key.2 <= now.key() {
+                found = Some(key);
+                break 'classes;
+            }
         }
     }
     let Some(key) = found else { return Ok(None) };
     tx.jobs_runnable.remove(key)?;
-    let mut job = get_job(tx, key.2)?;
+    let mut job = get_job(tx, key.3)?;
     job.status = JobStatus::InProgress;
     job.attempt += 1;
     job.claim = next_id(tx, "claims")?;

@@ -3,7 +3,7 @@
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use crate::model::{Id, Job, JobSource, JobStatus, Timestamp};
+use crate::model::{Id, Job, JobStatus, Timestamp};
 use crate::store::{Result, View, meta_get};
 
 /// Which jobs to list.
@@ -126,23 +126,18 @@ pub fn active_jobs(v: &impl View) -> Result<Vec<Job>> {
     Ok(out)
 }
 
-/// When the next pending job becomes claimable (`None`: nothing pending). A
-/// read-only check, so idle workers do not write (and fsync) to poll.
-pub fn next_runnable_at(v: &impl View) -> Result<Option<Timestamp>> {
+/// When the next pending job becomes claimable: `Some(t <= now)` as soon as
+/// one is claimable now, else the earliest future `run_at`; `None` when
+/// nothing is pending. A read-only check, so idle workers do not write (and
+/// fsync) to poll.
+pub fn next_runnable_at(v: &impl View, now: Timestamp) -> Result<Option<Timestamp>> {
     let mut best: Option<Timestamp> = None;
-    for priority in [
-        JobSource::Manual.priority(),
-        JobSource::Scheduled.priority(),
-    ] {
-        let first = v
-            .jobs_runnable()
-            .range((priority, 0, 0)..=(priority, u64::MAX, u64::MAX))?
-            .next()
-            .transpose()?
-            .map(|(k, _)| Timestamp::from_millis(k.value().1 as i64));
-        if let Some(t) = first {
-            best = Some(best.map_or(t, |b: Timestamp| b.min(t)));
+    for row in v.jobs_runnable().iter()? {
+        let at = Timestamp::from_millis(row?.0.value().2 as i64);
+        if at <= now {
+            return Ok(Some(at));
         }
+        best = Some(best.map_or(at, |b| b.min(at)));
     }
     Ok(best)
 }

@@ -4,7 +4,7 @@ use super::*;
 use crate::config::{BackoffConfig, Config};
 use crate::model::{JobSource, JobStatus, Timestamp};
 use crate::store::tests::{company, temp_store};
-use crate::store::{Store, insert_company};
+use crate::store::{Store, StoreError, insert_company};
 
 const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 const LEASE: Duration = Duration::from_secs(300);
@@ -27,10 +27,7 @@ pub(crate) fn check_invariants(store: &Store) {
                         j.company_id
                     );
                 }
-                let runnable = rx
-                    .jobs_runnable
-                    .get((j.source.priority(), j.run_at.key(), j.id))?
-                    .is_some();
+                let runnable = rx.jobs_runnable.get(super::ops::runnable_key(j))?.is_some();
                 assert_eq!(
                     runnable,
                     j.status == JobStatus::Pending,
@@ -133,21 +130,30 @@ fn enqueue_for_missing_company_is_not_found() {
 }
 
 #[test]
-fn manual_jobs_are_claimed_before_scheduled_ones() {
-    let (_d, store, c) = setup(3);
-    enq(&store, c[0], JobSource::Scheduled, T0);
-    enq(&store, c[1], JobSource::CatchUp, T0);
-    enq(
-        &store,
-        c[2],
-        JobSource::Manual,
-        T0.plus(Duration::from_secs(1)),
-    );
-    let now = T0.plus(Duration::from_secs(2));
-    assert_eq!(claim_at(&store, now).unwrap().company_id, c[2]);
-    assert_eq!(claim_at(&store, now).unwrap().company_id, c[0]);
-    assert_eq!(claim_at(&store, now).unwrap().company_id, c[1]);
-    assert!(claim_at(&store, now).is_none());
+fn claim_order_is_class_then_rank_then_age() {
+    let (_d, store, c) = setup(7);
+    // Ranks through a user who tracks the companies.
+    store
+        .write(|tx| {
+            let u = crate::store::insert_user(tx, "u", crate::model::Role::User, [0; 32], T0)?;
+            for (i, rank) in [10, 90, 50, 50, 20, 80, 30].iter().enumerate() {
+                crate::store::track(tx, u.id, c[i], crate::model::Rank::new(*rank).unwrap(), T0)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let at = |s: u64| T0.plus(Duration::from_secs(s));
+    enq(&store, c[0], JobSource::Scheduled, at(0)); // rank 10
+    enq(&store, c[1], JobSource::Scheduled, at(1)); // rank 90
+    enq(&store, c[3], JobSource::Scheduled, at(2)); // rank 50, older
+    enq(&store, c[2], JobSource::Scheduled, at(3)); // rank 50, newer
+    enq(&store, c[4], JobSource::Cron, at(4)); // rank 20
+    enq(&store, c[5], JobSource::CatchUp, at(5)); // rank 80
+    enq(&store, c[6], JobSource::Manual, at(6)); // rank 30
+    let now = at(10);
+    let order: Vec<u64> =
+        std::iter::from_fn(|| claim_at(&store, now).map(|j| j.company_id)).collect();
+    assert_eq!(order, vec![c[6], c[5], c[4], c[1], c[3], c[2], c[0]]);
 }
 
 #[test]
@@ -327,10 +333,10 @@ fn manual_start_moves_a_pending_job_to_the_front() {
     req.requested_by = Some(7);
     store
         .write(|tx| {
-            tx.jobs_runnable.remove((1, T0.key(), id))?;
             let mut j = get_job(tx, id)?;
+            tx.jobs_runnable.remove(super::ops::runnable_key(&j))?;
             j.run_at = T0.plus(Duration::from_secs(3600));
-            tx.jobs_runnable.insert((1, j.run_at.key(), id), ())?;
+            tx.jobs_runnable.insert(super::ops::runnable_key(&j), ())?;
             crate::store::put_record(&mut tx.jobs, id, &j)
         })
         .unwrap();
@@ -342,4 +348,32 @@ fn manual_start_moves_a_pending_job_to_the_front() {
     assert_eq!(out.job().source, JobSource::Manual);
     assert_eq!(out.job().requested_by, Some(7));
     assert_eq!(claim_at(&store, T0).unwrap().id, id, "runs first, now");
+}
+
+#[test]
+fn manual_jobs_per_user_are_capped_and_the_error_names_the_cap() {
+    let (_d, store, c) = setup(3);
+    let manual = |company: u64, user: u64| {
+        let mut req = EnqueueRequest::new(company, JobSource::Manual);
+        req.requested_by = Some(user);
+        req.manual_cap = Some(2);
+        store.write(|tx| enqueue(tx, &req, T0))
+    };
+    manual(c[0], 7).unwrap();
+    manual(c[1], 7).unwrap();
+    // Asking again for a company whose manual job is already yours is fine.
+    assert!(!manual(c[1], 7).unwrap().created());
+    let err = manual(c[2], 7).unwrap_err();
+    assert!(matches!(err, StoreError::LimitExceeded(_)));
+    assert!(
+        err.to_string().contains("queue.max_manual_per_user = 2"),
+        "{err}"
+    );
+    // Another user is not held back, and finishing a job frees a slot.
+    assert!(manual(c[2], 8).unwrap().created());
+    let first = claim_at(&store, T0).unwrap();
+    store
+        .write(|tx| complete(tx, first.id, Default::default(), T0))
+        .unwrap();
+    check_invariants(&store);
 }

@@ -60,6 +60,8 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
     Invalid(String),
 }
 

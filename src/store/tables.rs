@@ -3,7 +3,8 @@
 //! Index invariants, maintained only by `queue` and this module's writers:
 //! - `jobs_active[company]` = the one pending or in-progress job of a company.
 //! - `jobs_runnable` holds exactly the pending jobs, keyed
-//!   `(priority, run_at, id)` so the first entry per priority is the next to claim.
+//!   `(class, 100 - rank, run_at, id)`: claim order is class, then higher
+//!   rank, then older.
 //! - `jobs_leases` holds exactly the in-progress jobs, keyed `(lease_until, id)`.
 //! - `company_names`/`user_names` hold lowercase names, unique.
 //! - `prefs_by_user` mirrors `prefs` with the key reversed.
@@ -27,8 +28,8 @@ pub const PREFS: TableDefinition<(u64, u64), Bytes> = TableDefinition::new("pref
 /// (user, company) → ().
 pub const PREFS_BY_USER: TableDefinition<(u64, u64), ()> = TableDefinition::new("prefs_by_user");
 pub const JOBS: TableDefinition<u64, Bytes> = TableDefinition::new("jobs");
-/// (priority, run_at ms, job id) → ().
-pub const JOBS_RUNNABLE: TableDefinition<(u8, u64, u64), ()> =
+/// (class priority, 100 - rank, run_at ms, job id) → ().
+pub const JOBS_RUNNABLE: TableDefinition<(u8, u8, u64, u64), ()> =
     TableDefinition::new("jobs_runnable");
 /// company id → job id.
 pub const JOBS_ACTIVE: TableDefinition<u64, u64> = TableDefinition::new("jobs_active");
@@ -48,7 +49,7 @@ pub trait View {
     type Token: ReadableTable<Bytes, u64>;
     type Pair: ReadableTable<(u64, u64), Bytes>;
     type PairSet: ReadableTable<(u64, u64), ()>;
-    type Runnable: ReadableTable<(u8, u64, u64), ()>;
+    type Runnable: ReadableTable<(u8, u8, u64, u64), ()>;
     type IdMap: ReadableTable<u64, u64>;
     type Snap: ReadableTable<(u64, &'static str), Bytes>;
 
@@ -81,7 +82,7 @@ macro_rules! tables {
             pub prefs: $tbl<$($lt,)? (u64, u64), Bytes>,
             pub prefs_by_user: $tbl<$($lt,)? (u64, u64), ()>,
             pub jobs: $tbl<$($lt,)? u64, Bytes>,
-            pub jobs_runnable: $tbl<$($lt,)? (u8, u64, u64), ()>,
+            pub jobs_runnable: $tbl<$($lt,)? (u8, u8, u64, u64), ()>,
             pub jobs_active: $tbl<$($lt,)? u64, u64>,
             pub jobs_leases: $tbl<$($lt,)? (u64, u64), ()>,
             pub snapshots: $tbl<$($lt,)? (u64, &'static str), Bytes>,
@@ -96,7 +97,7 @@ macro_rules! tables {
             type Token = $tbl<$($lt,)? Bytes, u64>;
             type Pair = $tbl<$($lt,)? (u64, u64), Bytes>;
             type PairSet = $tbl<$($lt,)? (u64, u64), ()>;
-            type Runnable = $tbl<$($lt,)? (u8, u64, u64), ()>;
+            type Runnable = $tbl<$($lt,)? (u8, u8, u64, u64), ()>;
             type IdMap = $tbl<$($lt,)? u64, u64>;
             type Snap = $tbl<$($lt,)? (u64, &'static str), Bytes>;
             fn meta(&self) -> &Self::Meta { &self.meta }

@@ -79,7 +79,7 @@ impl WorkerPool {
         let ready = self
             .queue
             .store()
-            .run(move |s| s.read(queue::next_runnable_at))
+            .run(move |s| s.read(|rx| queue::next_runnable_at(rx, now)))
             .await?
             .is_some_and(|t| t <= now);
         if !ready {
@@ -90,17 +90,16 @@ impl WorkerPool {
     }
 
     async fn idle_wait(&self) -> Duration {
+        let now = self.clock.now();
         let next = self
             .queue
             .store()
-            .run(|s| s.read(queue::next_runnable_at))
+            .run(move |s| s.read(|rx| queue::next_runnable_at(rx, now)))
             .await
             .ok()
             .flatten();
         match next {
-            Some(t) => t
-                .since(self.clock.now())
-                .clamp(Duration::from_millis(50), IDLE_POLL),
+            Some(t) => t.since(now).clamp(Duration::from_millis(50), IDLE_POLL),
             None => IDLE_POLL,
         }
     }

@@ -32,6 +32,7 @@ pub async fn start(
         return Err(ApiError::invalid("context is longer than 1000 characters"));
     }
     let max = state.control.config.queue.max_attempts;
+    let cap = state.control.config.queue.max_manual_per_user;
     let c = caller.clone();
     let now = state.control.clock.now();
     let out = state
@@ -50,6 +51,7 @@ pub async fn start(
                 req.requested_by = Some(c.id());
                 req.context = body.context;
                 req.max_attempts = max;
+                req.manual_cap = Some(cap);
                 queue::enqueue(tx, &req, now)
             })
         })
