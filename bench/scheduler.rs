@@ -9,7 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use scoutly::config::standard_bands;
 use scoutly::model::{FetchMode, JobSource, NewCompany, Rank, Role, Timestamp};
 use scoutly::queue;
-use scoutly::scheduler::{RankPolicy, run_pass};
+use scoutly::scheduler::{PassSettings, RankPolicy, run_pass};
 use scoutly::store::{self, Store};
 
 const COMPANIES: u64 = 10_000;
@@ -67,13 +67,17 @@ fn bench(c: &mut Criterion) {
         USERS * PREFS_PER_USER,
         started.elapsed()
     );
-    let policy = RankPolicy::new(&standard_bands());
+    let settings = PassSettings {
+        policy: RankPolicy::new(&standard_bands()),
+        max_attempts: 3,
+        pass_interval: Duration::from_secs(60),
+    };
     let mut g = c.benchmark_group("scheduler_pass_10k");
     g.sample_size(20);
     // Steady state: everything scraped an hour ago, nothing due.
     let soon = t0.plus(Duration::from_secs(3600));
     g.bench_function("nothing_due", |b| {
-        b.iter(|| run_pass(&store, soon, &policy, JobSource::Scheduled, 3).unwrap())
+        b.iter(|| run_pass(&store, soon, &settings, JobSource::Scheduled).unwrap())
     });
     // Catch-up after a week off: every tracked company due, all enqueued.
     let week = t0.plus(Duration::from_secs(7 * 86400));
@@ -82,7 +86,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let report_start = Instant::now();
-                let r = run_pass(&store, week, &policy, JobSource::CatchUp, 3).unwrap();
+                let r = run_pass(&store, week, &settings, JobSource::CatchUp).unwrap();
                 total += report_start.elapsed();
                 assert!(r.enqueued > 0);
                 // Not timed: cancel what was enqueued so the next pass enqueues again.

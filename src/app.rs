@@ -20,7 +20,7 @@ use crate::control::{Control, Request};
 use crate::fetch::Fetcher;
 use crate::http::{self, AppState};
 use crate::queue::Queue;
-use crate::scheduler::{RankPolicy, Scheduler, SchedulerState};
+use crate::scheduler::{PassSettings, Scheduler, SchedulerState};
 use crate::status::{self, Live};
 use crate::store::Store;
 use crate::worker::{Pipeline, WorkerPool};
@@ -214,9 +214,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let scheduler = Scheduler {
         store: store.clone(),
         clock: clock.clone(),
-        policy: RankPolicy::new(&config.schedule.bands),
-        interval: config.scheduler.pass_interval,
-        max_attempts: config.queue.max_attempts,
+        settings: PassSettings::from_config(&config),
         state: sched_state,
         on_enqueue: work_available.clone(),
         wake: scheduler_wake,

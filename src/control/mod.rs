@@ -23,7 +23,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::model::{JobSource, JobStatus, Rank, Role};
 use crate::queue::{self, EnqueueRequest, JobFilter, Queue};
-use crate::scheduler::{RankPolicy, run_pass};
+use crate::scheduler::{PassSettings, run_pass};
 use crate::status::{self, Live};
 use crate::store::{self, PostingFilter, Store, StoreError};
 use crate::views::{AttentionView, CompanyView, JobView, PostingView, PreferenceView, UserView};
@@ -323,14 +323,8 @@ impl Control {
                 ))
             }
             Request::Enqueue => {
-                let policy = RankPolicy::new(&self.config.schedule.bands);
-                let report = run_pass(
-                    &self.store,
-                    now,
-                    &policy,
-                    JobSource::Scheduled,
-                    self.config.queue.max_attempts,
-                )?;
+                let settings = PassSettings::from_config(&self.config);
+                let report = run_pass(&self.store, now, &settings, JobSource::Scheduled)?;
                 self.wake();
                 Ok(json!({
                     "companies": report.considered,

@@ -106,9 +106,10 @@ pub struct Job {
     pub source: JobSource,
     pub requested_by: Option<Id>,
     pub context: Option<String>,
-    /// The company's effective rank when the job was queued (0 = untracked):
-    /// within a class, higher ranks are claimed first.
-    pub rank: u8,
+    /// Claim order within a class, 0-100, higher first: the company's
+    /// effective rank when queued (0 = untracked), except for catch-up jobs,
+    /// whose pass ranks them by how overdue they are, weighted by rank.
+    pub urgency: u8,
     pub status: JobStatus,
     /// Claims so far, including the current one.
     pub attempt: u32,

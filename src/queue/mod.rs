@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub use ops::{
     EnqueueRequest, Enqueued, cancel, check_claim, claim, complete, enqueue, fail, get_job,
-    heartbeat, release, rescue_all, rescue_expired, retry,
+    heartbeat, pull_back_pending, release, rescue_all, rescue_expired, retry,
 };
 pub use query::{
     ActiveCounts, JobFilter, active_jobs, count_by_status, list_jobs, next_lease_expiry,

@@ -23,6 +23,8 @@ pub struct EnqueueRequest {
     /// For a manual request by a user: how many of that user's manual jobs
     /// may be pending or running at once (`queue.max_manual_per_user`).
     pub manual_cap: Option<u32>,
+    /// Claim order within the class (0-100); default: the company's rank.
+    pub urgency: Option<u8>,
 }
 
 impl EnqueueRequest {
@@ -34,6 +36,7 @@ impl EnqueueRequest {
             context: None,
             max_attempts: 0,
             manual_cap: None,
+            urgency: None,
         }
     }
 }
@@ -69,11 +72,12 @@ fn put(tx: &mut Tx<'_>, job: &Job) -> Result<()> {
     put_record(&mut tx.jobs, job.id, job)
 }
 
-/// The job's key in `jobs_runnable`.
+/// The job's key in `jobs_runnable`: class, then urgency (higher first),
+/// then `run_at`, then id.
 pub(crate) fn runnable_key(job: &Job) -> (u8, u8, u64, u64) {
     (
         job.source.priority(),
-        100 - job.rank.min(100),
+        100 - job.urgency.min(100),
         job.run_at.key(),
         job.id,
     )
@@ -183,7 +187,9 @@ pub fn enqueue(tx: &mut Tx<'_>, req: &EnqueueRequest, now: Timestamp) -> Result<
         source: req.source,
         requested_by: req.requested_by,
         context: req.context.clone(),
-        rank: company.effective_rank.map_or(0, |r| r.get()),
+        urgency: req
+            .urgency
+            .unwrap_or_else(|| company.effective_rank.map_or(0, |r| r.get())),
         status: JobStatus::Pending,
         attempt: 0,
         max_attempts: req.max_attempts.max(1),
@@ -391,4 +397,21 @@ pub fn rescue_all(tx: &mut Tx<'_>, now: Timestamp) -> Result<Vec<Job>> {
         out.push(rescue(tx, job, now)?);
     }
     Ok(out)
+}
+
+/// Make pending jobs waiting past `now` runnable now (after the wall clock
+/// went back, their backoff would otherwise last as long as the jump).
+pub fn pull_back_pending(tx: &mut Tx<'_>, now: Timestamp) -> Result<usize> {
+    let waiting: Vec<(u8, u8, u64, u64)> = tx
+        .jobs_runnable
+        .iter()?
+        .filter_map(|r| r.ok().map(|(k, _)| k.value()))
+        .filter(|k| k.2 > now.key())
+        .collect();
+    for key in &waiting {
+        let mut job = get_job(tx, key.3)?;
+        tx.jobs_runnable.remove(*key)?;
+        to_pending(tx, &mut job, now)?;
+    }
+    Ok(waiting.len())
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use redb::ReadableTable;
 use tokio_util::sync::CancellationToken;
 
 pub use policy::RankPolicy;
@@ -39,7 +40,16 @@ pub struct Due {
     pub rank: u8,
 }
 
-/// Which companies are due at `now`, most overdue first. Pure.
+impl Due {
+    /// Catch-up order: how overdue, weighted by rank (a rank-100 company
+    /// twice overdue goes before a rank-20 company six times overdue).
+    pub fn score(&self) -> f64 {
+        self.overdue * (self.rank as f64 / 100.0)
+    }
+}
+
+/// Which companies are due at `now`, most overdue (weighted by rank) first.
+/// Pure.
 pub fn plan(companies: &[Company], now: Timestamp, policy: &RankPolicy) -> Vec<Due> {
     let mut due: Vec<Due> = companies
         .iter()
@@ -65,13 +75,46 @@ pub fn plan(companies: &[Company], now: Timestamp, policy: &RankPolicy) -> Vec<D
         })
         .collect();
     due.sort_by(|a, b| {
-        b.overdue
-            .total_cmp(&a.overdue)
+        b.score()
+            .total_cmp(&a.score())
             .then(b.rank.cmp(&a.rank))
             .then(a.company_id.cmp(&b.company_id))
     });
     due
 }
+
+/// What a pass needs besides the store and the time.
+#[derive(Debug, Clone)]
+pub struct PassSettings {
+    pub policy: RankPolicy,
+    pub max_attempts: u32,
+    /// The expected time between passes: a longer gap means the machine was
+    /// off, asleep, or its clock moved forward.
+    pub pass_interval: Duration,
+}
+
+impl PassSettings {
+    pub fn from_config(cfg: &crate::config::Config) -> Self {
+        Self {
+            policy: RankPolicy::new(&cfg.schedule.bands),
+            max_attempts: cfg.queue.max_attempts,
+            pass_interval: cfg.scheduler.pass_interval,
+        }
+    }
+}
+
+/// A wall-clock jump seen between two passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockJump {
+    /// Off, asleep, or the clock moved forward: this pass catches up.
+    Forward(Duration),
+    /// The clock moved back (NTP, a wrong RTC corrected): times recorded in
+    /// the future are pulled back to now so no company waits for them.
+    Backward(Duration),
+}
+
+/// Clock going back by less than this is noise, not a jump.
+const BACKWARD_SLACK: Duration = Duration::from_secs(5);
 
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,26 +123,48 @@ pub struct PassReport {
     pub considered: usize,
     pub due: usize,
     pub enqueued: usize,
+    pub jump: Option<ClockJump>,
+    /// Records pulled back from the future after a backward jump.
+    pub pulled_back: usize,
 }
 
-/// One scheduler pass in one transaction.
+/// One scheduler pass in one transaction. `source` is upgraded to
+/// `catch_up` when the pass follows a gap.
 pub fn run_pass(
     store: &Store,
     now: Timestamp,
-    policy: &RankPolicy,
-    source: JobSource,
-    max_attempts: u32,
+    settings: &PassSettings,
+    mut source: JobSource,
 ) -> Result<PassReport> {
     store.write(|tx| {
+        let last = store::meta_get(tx, LAST_PASS_KEY)?.map(|ms| Timestamp::from_millis(ms as i64));
+        let gap = settings.pass_interval * 2 + Duration::from_secs(60);
+        let jump = match last {
+            Some(l) if now < l.minus(BACKWARD_SLACK) => Some(ClockJump::Backward(l.since(now))),
+            Some(l) if now.since(l) > gap => Some(ClockJump::Forward(now.since(l))),
+            _ => None,
+        };
+        let pulled_back = match jump {
+            Some(ClockJump::Backward(_)) => pull_back_future(tx, now)?,
+            _ => 0,
+        };
+        if matches!(jump, Some(ClockJump::Forward(_))) && source == JobSource::Scheduled {
+            source = JobSource::CatchUp;
+        }
         let companies = store::list_companies(tx)?;
-        let due = plan(&companies, now, policy);
+        let due = plan(&companies, now, &settings.policy);
         let mut enqueued = 0;
-        for d in &due {
+        let n = due.len().max(1);
+        for (i, d) in due.iter().enumerate() {
             if tx.jobs_active().get(d.company_id)?.is_some() {
                 continue;
             }
             let mut req = EnqueueRequest::new(d.company_id, source);
-            req.max_attempts = max_attempts;
+            req.max_attempts = settings.max_attempts;
+            if source == JobSource::CatchUp {
+                // Keep the pass's order (overdue weighted by rank) in the queue.
+                req.urgency = Some((100 - (i * 100) / n) as u8);
+            }
             if queue::enqueue(tx, &req, now)?.created() {
                 enqueued += 1;
             }
@@ -110,11 +175,37 @@ pub fn run_pass(
             considered: companies.len(),
             due: due.len(),
             enqueued,
+            jump,
+            pulled_back,
         })
     })
 }
 
-use redb::ReadableTable;
+/// After the clock went back: last-success and cancel times later than `now`
+/// become `now` (the company is due one interval from now, not after the
+/// jump is made up), and pending jobs waiting past `now` become runnable.
+fn pull_back_future(tx: &mut store::Tx<'_>, now: Timestamp) -> Result<usize> {
+    let mut changed = 0;
+    for mut c in store::list_companies(tx)? {
+        let h = &mut c.health;
+        let before = (h.last_success, h.last_cancelled, h.last_attempt);
+        for t in [
+            &mut h.last_success,
+            &mut h.last_cancelled,
+            &mut h.last_attempt,
+        ] {
+            if t.is_some_and(|t| t > now) {
+                *t = Some(now);
+            }
+        }
+        if before != (h.last_success, h.last_cancelled, h.last_attempt) {
+            store::put_company(tx, &c)?;
+            changed += 1;
+        }
+    }
+    changed += queue::pull_back_pending(tx, now)?;
+    Ok(changed)
+}
 
 /// Time of the last pass, from the store.
 pub fn last_pass(store: &Store) -> Result<Option<Timestamp>> {
@@ -146,9 +237,7 @@ impl SchedulerState {
 pub struct Scheduler {
     pub store: Store,
     pub clock: SharedClock,
-    pub policy: RankPolicy,
-    pub interval: Duration,
-    pub max_attempts: u32,
+    pub settings: PassSettings,
     pub state: Arc<SchedulerState>,
     /// Notified after a pass that enqueued work.
     pub on_enqueue: Arc<tokio::sync::Notify>,
@@ -160,14 +249,25 @@ impl Scheduler {
         let mut source = JobSource::CatchUp;
         loop {
             let now = self.clock.now();
-            let policy = self.policy.clone();
-            let max_attempts = self.max_attempts;
+            let settings = self.settings.clone();
             let result = self
                 .store
-                .run(move |s| run_pass(s, now, &policy, source, max_attempts))
+                .run(move |s| run_pass(s, now, &settings, source))
                 .await;
             match result {
                 Ok(report) => {
+                    match report.jump {
+                        Some(ClockJump::Forward(d)) => tracing::info!(
+                            gap = %humantime::format_duration(d),
+                            "time passed since the last scheduler pass (sleep, power off or a clock change); catching up"
+                        ),
+                        Some(ClockJump::Backward(d)) => tracing::warn!(
+                            by = %humantime::format_duration(d),
+                            pulled_back = report.pulled_back,
+                            "the wall clock went back; times in the future were pulled back to now"
+                        ),
+                        None => {}
+                    }
                     self.state
                         .last_tick_ms
                         .store(now.millis(), Ordering::Relaxed);
@@ -179,7 +279,6 @@ impl Scheduler {
                             enqueued = report.enqueued,
                             due = report.due,
                             companies = report.considered,
-                            source = source.as_str(),
                             "scheduler pass"
                         );
                         self.on_enqueue.notify_waiters();
@@ -190,7 +289,7 @@ impl Scheduler {
             source = JobSource::Scheduled;
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(self.interval) => {}
+                _ = tokio::time::sleep(self.settings.pass_interval) => {}
                 _ = self.wake.notified() => {}
             }
         }

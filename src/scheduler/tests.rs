@@ -13,6 +13,14 @@ fn policy() -> RankPolicy {
     RankPolicy::new(&standard_bands())
 }
 
+fn settings() -> PassSettings {
+    PassSettings {
+        policy: policy(),
+        max_attempts: 3,
+        pass_interval: Duration::from_secs(60),
+    }
+}
+
 /// A store with one user tracking companies at the given ranks.
 fn setup(ranks: &[i64]) -> (tempfile::TempDir, Store, Vec<Id>) {
     let (dir, store) = temp_store();
@@ -109,7 +117,7 @@ fn simulated_ten_days_scrape_each_company_per_its_band() {
     let mut count = std::collections::HashMap::new();
     let mut now = T0;
     for _ in 0..(10 * 24) {
-        run_pass(&store, now, &policy(), JobSource::Scheduled, 3).unwrap();
+        run_pass(&store, now, &settings(), JobSource::Scheduled).unwrap();
         for c in drain(&store, now) {
             *count.entry(c).or_insert(0) += 1;
         }
@@ -129,9 +137,9 @@ fn catch_up_after_downtime_enqueues_each_once_most_overdue_first() {
     set_last_success(&store, ids[2], T0.plus(HOUR * 24)); // 72 h interval
     // Off for 30 days.
     let now = T0.plus(HOUR * 24 * 30);
-    let report = run_pass(&store, now, &policy(), JobSource::CatchUp, 3).unwrap();
+    let report = run_pass(&store, now, &settings(), JobSource::CatchUp).unwrap();
     assert_eq!(report.enqueued, 3);
-    let again = run_pass(&store, now.plus(HOUR), &policy(), JobSource::Scheduled, 3).unwrap();
+    let again = run_pass(&store, now.plus(HOUR), &settings(), JobSource::Scheduled).unwrap();
     assert_eq!(again.enqueued, 0, "never once per missed period");
     let jobs = store
         .read(|rx| queue::list_jobs(rx, &Default::default()))
@@ -147,21 +155,107 @@ fn catch_up_after_downtime_enqueues_each_once_most_overdue_first() {
 #[test]
 fn a_cancelled_scrape_counts_as_the_companys_turn() {
     let (_d, store, _ids) = setup(&[90]);
-    run_pass(&store, T0, &policy(), JobSource::Scheduled, 3).unwrap();
+    run_pass(&store, T0, &settings(), JobSource::Scheduled).unwrap();
     let job = store
         .read(|rx| queue::list_jobs(rx, &Default::default()))
         .unwrap()[0]
         .id;
     store.write(|tx| queue::cancel(tx, job, T0)).unwrap();
-    let again = run_pass(&store, T0.plus(HOUR), &policy(), JobSource::Scheduled, 3).unwrap();
+    let again = run_pass(&store, T0.plus(HOUR), &settings(), JobSource::Scheduled).unwrap();
     assert_eq!(again.enqueued, 0, "not undone by the next pass");
     let later = run_pass(
         &store,
         T0.plus(HOUR * 24),
-        &policy(),
+        &settings(),
         JobSource::Scheduled,
-        3,
     )
     .unwrap();
     assert_eq!(later.enqueued, 1, "due again a full interval later");
+}
+
+#[test]
+fn catch_up_order_is_overdue_weighted_by_rank() {
+    // Intervals: rank 100 → 24 h, rank 20 → 96 h, rank 50 → 72 h.
+    let (_d, store, ids) = setup(&[100, 20, 50]);
+    let now = T0.plus(HOUR * 24 * 30);
+    set_last_success(&store, ids[0], now.minus(HOUR * 48)); // 2x overdue × 1.0 = 2.0
+    set_last_success(&store, ids[1], now.minus(HOUR * 576)); // 6x overdue × 0.2 = 1.2
+    set_last_success(&store, ids[2], now.minus(HOUR * 360)); // 5x overdue × 0.5 = 2.5
+    let report = run_pass(&store, now, &settings(), JobSource::CatchUp).unwrap();
+    assert_eq!(report.enqueued, 3);
+    assert_eq!(drain(&store, now), vec![ids[2], ids[0], ids[1]]);
+}
+
+#[test]
+fn a_forward_jump_is_caught_up_once_and_a_backward_jump_skips_nobody() {
+    let (_d, store, ids) = setup(&[90, 20]);
+    // A normal pass scrapes both.
+    run_pass(&store, T0, &settings(), JobSource::Scheduled).unwrap();
+    assert_eq!(drain(&store, T0).len(), 2);
+    // Asleep for three weeks: the next pass notices and catches up, once each.
+    let woke = T0.plus(HOUR * 24 * 21);
+    let r = run_pass(&store, woke, &settings(), JobSource::Scheduled).unwrap();
+    assert_eq!(r.jump, Some(ClockJump::Forward(HOUR * 24 * 21)));
+    assert_eq!(r.enqueued, 2);
+    let jobs = store
+        .read(|rx| queue::list_jobs(rx, &Default::default()))
+        .unwrap();
+    assert!(
+        jobs.iter()
+            .filter(|j| j.status == JobStatus::Pending)
+            .all(|j| j.source == JobSource::CatchUp)
+    );
+    assert_eq!(drain(&store, woke).len(), 2);
+    // A normal minute later: no jump, nothing due.
+    let r = run_pass(
+        &store,
+        woke.plus(Duration::from_secs(60)),
+        &settings(),
+        JobSource::Scheduled,
+    )
+    .unwrap();
+    assert_eq!((r.jump, r.enqueued), (None, 0));
+
+    // The clock is set back a year (a wrong RTC corrected): no storm now...
+    let back = woke.minus(HOUR * 24 * 365);
+    let r = run_pass(&store, back, &settings(), JobSource::Scheduled).unwrap();
+    assert!(matches!(r.jump, Some(ClockJump::Backward(_))), "{r:?}");
+    assert_eq!(r.enqueued, 0, "no storm");
+    assert_eq!(r.pulled_back, 2);
+    // ...and nobody waits a year: each is due one interval after the jump.
+    let r = run_pass(
+        &store,
+        back.plus(HOUR * 24),
+        &settings(),
+        JobSource::Scheduled,
+    )
+    .unwrap();
+    assert_eq!(r.enqueued, 1, "rank 90 (24 h) is due again");
+    let r = run_pass(
+        &store,
+        back.plus(HOUR * 96),
+        &settings(),
+        JobSource::Scheduled,
+    )
+    .unwrap();
+    assert_eq!(r.enqueued, 1, "rank 20 (96 h) is due again");
+    let _ = ids;
+}
+
+#[test]
+fn a_retry_waiting_past_a_backward_jump_becomes_runnable() {
+    let (_d, store, ids) = setup(&[50]);
+    run_pass(&store, T0, &settings(), JobSource::Scheduled).unwrap();
+    let job = store
+        .write(|tx| queue::claim(tx, T0, HOUR))
+        .unwrap()
+        .unwrap();
+    let backoff = crate::config::Config::defaults().queue.backoff;
+    store
+        .write(|tx| queue::fail(tx, job.id, "x", true, T0, &backoff, 0.5))
+        .unwrap();
+    let back = T0.minus(HOUR * 24 * 30);
+    run_pass(&store, back, &settings(), JobSource::Scheduled).unwrap();
+    let claimed = store.write(|tx| queue::claim(tx, back, HOUR)).unwrap();
+    assert_eq!(claimed.map(|j| j.company_id), Some(ids[0]));
 }

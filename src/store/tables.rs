@@ -3,8 +3,8 @@
 //! Index invariants, maintained only by `queue` and this module's writers:
 //! - `jobs_active[company]` = the one pending or in-progress job of a company.
 //! - `jobs_runnable` holds exactly the pending jobs, keyed
-//!   `(class, 100 - rank, run_at, id)`: claim order is class, then higher
-//!   rank, then older.
+//!   `(class, 100 - urgency, run_at, id)`: claim order is class, then
+//!   higher urgency (normally the company's rank), then older.
 //! - `jobs_leases` holds exactly the in-progress jobs, keyed `(lease_until, id)`.
 //! - `company_names`/`user_names` hold lowercase names, unique.
 //! - `prefs_by_user` mirrors `prefs` with the key reversed.
@@ -28,7 +28,7 @@ pub const PREFS: TableDefinition<(u64, u64), Bytes> = TableDefinition::new("pref
 /// (user, company) → ().
 pub const PREFS_BY_USER: TableDefinition<(u64, u64), ()> = TableDefinition::new("prefs_by_user");
 pub const JOBS: TableDefinition<u64, Bytes> = TableDefinition::new("jobs");
-/// (class priority, 100 - rank, run_at ms, job id) → ().
+/// (class priority, 100 - urgency, run_at ms, job id) → ().
 pub const JOBS_RUNNABLE: TableDefinition<(u8, u8, u64, u64), ()> =
     TableDefinition::new("jobs_runnable");
 /// company id → job id.
