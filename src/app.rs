@@ -221,6 +221,14 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     };
     tracker.spawn(scheduler.run(cancel.clone()));
 
+    tracker.spawn(crate::queue::retention::run(
+        store.clone(),
+        clock.clone(),
+        (&config.retention).into(),
+        config.retention.interval,
+        cancel.clone(),
+    ));
+
     tracker.spawn(admin::serve(
         admin_listener,
         control.clone(),

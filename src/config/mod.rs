@@ -49,6 +49,7 @@ pub struct Config {
     pub politeness: PolitenessConfig,
     pub status: StatusConfig,
     pub readiness: ReadinessConfig,
+    pub retention: RetentionConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +133,15 @@ pub struct PolitenessConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusConfig {
     pub write_interval: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionConfig {
+    pub completed: Duration,
+    pub failed: Duration,
+    pub cancelled: Duration,
+    /// How often a pruning sweep runs.
+    pub interval: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,6 +18,7 @@ pub struct RawConfig {
     pub politeness: RawPoliteness,
     pub status: RawStatus,
     pub readiness: RawReadiness,
+    pub retention: RawRetention,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,4 +105,13 @@ pub struct RawStatus {
 #[serde(deny_unknown_fields, default)]
 pub struct RawReadiness {
     pub min_free_disk: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawRetention {
+    pub completed: Option<String>,
+    pub failed: Option<String>,
+    pub cancelled: Option<String>,
+    pub interval: Option<String>,
 }

@@ -8,8 +8,8 @@ use super::raw::{self, RawConfig};
 use super::values::{DURATION_ALLOWED, SIZE_ALLOWED, parse_duration, parse_size};
 use super::{
     BackoffConfig, Config, ConfigError, FetchConfig, HttpConfig, JOB_BOARDS, PolitenessConfig,
-    QueueConfig, RankBand, ReadinessConfig, ScheduleConfig, SchedulerConfig, StatusConfig,
-    StoreConfig, WorkersConfig, frequent_bands, standard_bands,
+    QueueConfig, RankBand, ReadinessConfig, RetentionConfig, ScheduleConfig, SchedulerConfig,
+    StatusConfig, StoreConfig, WorkersConfig, frequent_bands, standard_bands,
 };
 
 /// Collects problems while converting raw values.
@@ -238,6 +238,13 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         ),
     };
 
+    let retention = RetentionConfig {
+        completed: c.positive_duration("retention.completed", raw.retention.completed, "7days"),
+        failed: c.positive_duration("retention.failed", raw.retention.failed, "30days"),
+        cancelled: c.positive_duration("retention.cancelled", raw.retention.cancelled, "30days"),
+        interval: c.positive_duration("retention.interval", raw.retention.interval, "10m"),
+    };
+
     if !c.problems.is_empty() {
         return Err(ConfigError::Invalid {
             path: origin.to_string(),
@@ -267,6 +274,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         politeness,
         status,
         readiness,
+        retention,
     })
 }
 

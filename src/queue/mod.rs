@@ -16,6 +16,7 @@
 pub mod backoff;
 pub(crate) mod ops;
 mod query;
+pub mod retention;
 
 use std::time::Duration;
 

@@ -377,3 +377,85 @@ fn manual_jobs_per_user_are_capped_and_the_error_names_the_cap() {
         .unwrap();
     check_invariants(&store);
 }
+
+#[test]
+fn retention_prunes_only_expired_finished_jobs_and_keeps_counts_right() {
+    use super::retention::{Retention, prune_batch};
+    let (_d, store, c) = setup(6);
+    let day = Duration::from_secs(86400);
+    let backoff = backoff();
+    // Job per company, finished in different ways at T0.
+    let finish = |company: u64, how: &str| {
+        let id = enq(&store, company, JobSource::Scheduled, T0).job().id;
+        if how == "pending" {
+            return id;
+        }
+        claim_at(&store, T0).unwrap();
+        store
+            .write(|tx| match how {
+                "completed" => complete(tx, id, Default::default(), T0).map(|_| ()),
+                "failed" => fail(tx, id, "x", false, T0, &backoff, 0.5).map(|_| ()),
+                "cancelled" => cancel(tx, id, T0).map(|_| ()),
+                _ => Ok(()),
+            })
+            .unwrap();
+        id
+    };
+    // A long head of jobs that must stay (recently failed), then old completed ones.
+    let failed = finish(c[0], "failed");
+    let cancelled = finish(c[1], "cancelled");
+    let done: Vec<u64> = [c[3], c[4], c[5]]
+        .iter()
+        .map(|&x| finish(x, "completed"))
+        .collect();
+    let pending = finish(c[2], "pending");
+    let retention = Retention {
+        completed: day * 7,
+        failed: day * 30,
+        cancelled: day * 30,
+    };
+    let sweep = |now: Timestamp| {
+        let mut removed = 0;
+        loop {
+            // A scan window of 2: kept jobs must not hide expired ones behind them.
+            let b = store
+                .write(|tx| prune_batch(tx, &retention, now, 2))
+                .unwrap();
+            removed += b.removed;
+            check_invariants(&store);
+            if b.wrapped {
+                return removed;
+            }
+        }
+    };
+    assert_eq!(sweep(T0.plus(day * 6)), 0, "nothing expired yet");
+    assert_eq!(sweep(T0.plus(day * 8)), 3, "completed after 7 days");
+    let left: Vec<u64> = store
+        .read(|rx| list_jobs(rx, &JobFilter::default()))
+        .unwrap()
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(left, vec![pending, cancelled, failed]);
+    assert!(done.iter().all(|id| !left.contains(id)));
+    assert_eq!(
+        sweep(T0.plus(day * 31)),
+        2,
+        "failed and cancelled after 30 days"
+    );
+    assert_eq!(
+        sweep(T0.plus(day * 365)),
+        0,
+        "an active job is never pruned"
+    );
+    let counts = store.read(count_by_status).unwrap();
+    assert_eq!(
+        (
+            counts.completed,
+            counts.failed,
+            counts.cancelled,
+            counts.pending
+        ),
+        (0, 0, 0, 1)
+    );
+}
