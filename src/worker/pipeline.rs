@@ -163,23 +163,39 @@ impl Pipeline {
         r.unwrap_or(true)
     }
 
-    /// One heartbeat; false when the job is no longer ours.
-    async fn beat(&self, job: &Job, progress: u8, counters: JobCounters) -> bool {
-        let (id, token, lease) = (job.id, job.claim, self.queue.lease());
+    /// Run `f` in one write transaction if the job's claim is still this
+    /// worker's, with the time read inside the transaction (commits are
+    /// serialised, so posting ids and first-seen times grow together).
+    /// `Ok(None)` when the claim was lost.
+    async fn while_claimed<T, F>(&self, job: &Job, f: F) -> crate::store::Result<Option<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::store::Tx<'_>, Timestamp) -> crate::store::Result<T> + Send + 'static,
+    {
+        let (id, token) = (job.id, job.claim);
         let clock = self.clock.clone();
-        let r = self
-            .queue
+        self.queue
             .store()
             .run(move |s| {
                 s.write(|tx| {
                     if queue::check_claim(tx, id, token).is_err() {
-                        return Ok(false);
+                        return Ok(None);
                     }
-                    queue::heartbeat(tx, id, clock.now(), lease, progress, counters)?;
-                    Ok(true)
+                    f(tx, clock.now()).map(Some)
                 })
             })
-            .await;
+            .await
+    }
+
+    /// One heartbeat; false when the job is no longer ours.
+    async fn beat(&self, job: &Job, progress: u8, counters: JobCounters) -> bool {
+        let (id, lease) = (job.id, self.queue.lease());
+        let r = self
+            .while_claimed(job, move |tx, now| {
+                queue::heartbeat(tx, id, now, lease, progress, counters)
+            })
+            .await
+            .map(|done| done.is_some());
         match r {
             Ok(ours) => ours,
             Err(e) => {
@@ -259,66 +275,57 @@ impl Pipeline {
         job: &Job,
         result: Result<(Vec<NewLink>, JobCounters), Failure>,
     ) -> JobOutcome {
-        let job = job.clone();
-        let clock = self.clock.clone();
         let backoff_cfg = self.queue.config().backoff;
         let unit: f64 = rand::random();
+        let claimed = job;
+        let job = job.clone();
         let r = self
-            .queue
-            .store()
-            .run(move |s| {
-                s.write(|tx| {
-                    if queue::check_claim(tx, job.id, job.claim).is_err() {
-                        return Ok(JobOutcome::Abandoned);
-                    }
-                    // Read inside the transaction: commits are serialised, so
-                    // posting ids and first-seen times grow together.
-                    let now = clock.now();
-                    match result {
-                        Ok((links, mut counters)) => {
-                            // The first successful scrape records what was already
-                            // there; an empty first page makes later links news.
-                            let baseline = store::get_company(tx, job.company_id)?
-                                .health
-                                .last_success
-                                .is_none();
-                            let new = store::record_links(tx, job.company_id, job.id, &links, baseline, now)?;
-                            counters.new_links = new.len() as u32;
-                            for p in new.iter().filter(|p| !p.baseline) {
-                                tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
-                            }
-                            queue::complete(tx, job.id, counters, now)?;
-                            store::record_success(tx, job.company_id, now)?;
-                            store::clear_attention(tx, job.company_id)?;
-                            Ok(JobOutcome::Completed {
-                                new_postings: new.len(),
-                                baseline,
-                            })
+            .while_claimed(claimed, move |tx, now| {
+                match result {
+                    Ok((links, mut counters)) => {
+                        // The first successful scrape records what was already
+                        // there; an empty first page makes later links news.
+                        let baseline = store::get_company(tx, job.company_id)?
+                            .health
+                            .last_success
+                            .is_none();
+                        let new = store::record_links(tx, job.company_id, job.id, &links, baseline, now)?;
+                        counters.new_links = new.len() as u32;
+                        for p in new.iter().filter(|p| !p.baseline) {
+                            tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
                         }
-                        Err(f) => {
-                            let after = queue::fail(tx, job.id, &f.error, f.retryable, now, &backoff_cfg, unit)?;
-                            let final_attempt = after.status == JobStatus::Failed;
-                            let company = store::get_company(tx, job.company_id)?;
-                            // Health counts every failed attempt, so the company's backoff
-                            // continues the job's exponential sequence: after a job spent
-                            // its attempts the site waits longer than any single retry.
-                            let until: Option<Timestamp> = final_attempt.then(|| {
-                                let n = company.health.consecutive_failures + 1;
-                                now.plus(backoff::delay(&backoff_cfg, n, unit))
-                            });
-                            store::record_failure(tx, job.company_id, now, &f.error, until)?;
-                            if let Some(reason) = &f.attention {
-                                store::set_attention(tx, job.company_id, reason, now)?;
-                            }
-                            Ok(JobOutcome::Failed {
-                                error: f.error,
-                                final_attempt,
-                            })
-                        }
+                        queue::complete(tx, job.id, counters, now)?;
+                        store::record_success(tx, job.company_id, now)?;
+                        store::clear_attention(tx, job.company_id)?;
+                        Ok(JobOutcome::Completed {
+                            new_postings: new.len(),
+                            baseline,
+                        })
                     }
-                })
+                    Err(f) => {
+                        let after = queue::fail(tx, job.id, &f.error, f.retryable, now, &backoff_cfg, unit)?;
+                        let final_attempt = after.status == JobStatus::Failed;
+                        let company = store::get_company(tx, job.company_id)?;
+                        // Health counts every failed attempt, so the company's backoff
+                        // continues the job's exponential sequence: after a job spent
+                        // its attempts the site waits longer than any single retry.
+                        let until: Option<Timestamp> = final_attempt.then(|| {
+                            let n = company.health.consecutive_failures + 1;
+                            now.plus(backoff::delay(&backoff_cfg, n, unit))
+                        });
+                        store::record_failure(tx, job.company_id, now, &f.error, until)?;
+                        if let Some(reason) = &f.attention {
+                            store::set_attention(tx, job.company_id, reason, now)?;
+                        }
+                        Ok(JobOutcome::Failed {
+                            error: f.error,
+                            final_attempt,
+                        })
+                    }
+                }
             })
-            .await;
+            .await
+            .map(|o| o.unwrap_or(JobOutcome::Abandoned));
         r.unwrap_or_else(|e| {
             tracing::error!(error = %e, "committing the job's result failed; its lease will expire and it will run again");
             JobOutcome::Abandoned
@@ -326,17 +333,9 @@ impl Pipeline {
     }
 
     async fn release(&self, job: &Job) -> JobOutcome {
-        let (id, token) = (job.id, job.claim);
-        let clock = self.clock.clone();
+        let id = job.id;
         let r = self
-            .queue
-            .store()
-            .run(move |s| {
-                s.write(|tx| {
-                    queue::check_claim(tx, id, token)?;
-                    queue::release(tx, id, clock.now())
-                })
-            })
+            .while_claimed(job, move |tx, now| queue::release(tx, id, now))
             .await;
         if let Err(e) = r {
             tracing::warn!(error = %e, "releasing the job failed; it is rescued at next start");
