@@ -154,7 +154,7 @@ impl Control {
             Request::CompanyShow { company } => {
                 let (c, snapshot, attention) = self.store.read(|rx| {
                     let c = store::company_by_ref(rx, &company)?;
-                    let snapshot = store::snapshot_links(rx, c.id)?.len();
+                    let snapshot = store::snapshot_len(rx, c.id)?;
                     let attention = store::list_attention(rx)?
                         .into_iter()
                         .find(|a| a.company_id == c.id);

@@ -31,7 +31,7 @@ pub use query::{
 
 use crate::clock::SharedClock;
 use crate::config::QueueConfig;
-use crate::model::{Id, Job, JobCounters};
+use crate::model::{Id, Job};
 use crate::store::{Result, Store};
 
 /// The queue over the store, for callers that need one transition per
@@ -60,39 +60,9 @@ impl Queue {
         self.cfg.lease
     }
 
-    pub fn now(&self) -> crate::model::Timestamp {
-        self.clock.now()
-    }
-
-    pub fn enqueue(&self, mut req: EnqueueRequest) -> Result<Enqueued> {
-        if req.max_attempts == 0 {
-            req.max_attempts = self.cfg.max_attempts;
-        }
-        let now = self.clock.now();
-        self.store.write(|tx| enqueue(tx, &req, now))
-    }
-
     pub fn claim(&self) -> Result<Option<Job>> {
         let now = self.clock.now();
         self.store.write(|tx| claim(tx, now, self.cfg.lease))
-    }
-
-    pub fn heartbeat(&self, id: Id, progress: u8, counters: JobCounters) -> Result<Job> {
-        let now = self.clock.now();
-        self.store
-            .write(|tx| heartbeat(tx, id, now, self.cfg.lease, progress, counters))
-    }
-
-    pub fn fail(&self, id: Id, error: &str, retryable: bool) -> Result<Job> {
-        let now = self.clock.now();
-        let unit = rand::random::<f64>();
-        self.store
-            .write(|tx| fail(tx, id, error, retryable, now, &self.cfg.backoff, unit))
-    }
-
-    pub fn release(&self, id: Id) -> Result<Job> {
-        let now = self.clock.now();
-        self.store.write(|tx| release(tx, id, now))
     }
 
     pub fn cancel(&self, id: Id) -> Result<Job> {
@@ -116,14 +86,6 @@ impl Queue {
     pub fn rescue_all(&self) -> Result<Vec<Job>> {
         let now = self.clock.now();
         self.store.write(|tx| rescue_all(tx, now))
-    }
-
-    pub fn get(&self, id: Id) -> Result<Job> {
-        self.store.read(|rx| get_job(rx, id))
-    }
-
-    pub fn list(&self, filter: &JobFilter) -> Result<Vec<Job>> {
-        self.store.read(|rx| list_jobs(rx, filter))
     }
 }
 

@@ -70,19 +70,17 @@ pub fn has_snapshot(v: &impl View, company_id: Id) -> Result<bool> {
         .is_some())
 }
 
-/// Links in a company's snapshot.
-pub fn snapshot_links(v: &impl View, company_id: Id) -> Result<Vec<(String, SnapshotEntry)>> {
-    let mut out = Vec::new();
+/// How many links a company's snapshot holds (keys only; nothing decoded).
+pub fn snapshot_len(v: &impl View, company_id: Id) -> Result<usize> {
+    let mut n = 0;
     for row in v
         .snapshots()
         .range((company_id, "")..(company_id + 1, ""))?
     {
-        let (k, val) = row?;
-        let url = k.value().1.to_string();
-        let entry = codec::decode(val.value(), &url)?;
-        out.push((url, entry));
+        row?;
+        n += 1;
     }
-    Ok(out)
+    Ok(n)
 }
 
 /// Which postings to list.
