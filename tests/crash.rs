@@ -149,3 +149,75 @@ fn cancelling_a_running_job_stops_it_at_its_next_step_and_commits_nothing() {
     assert_eq!(app.jobs("cancelled").len(), 1);
     assert_eq!(app.stop(), 0);
 }
+
+#[test]
+fn a_paginated_job_killed_midway_resumes_from_its_checkpoint_without_double_counting() {
+    let site = Site::start();
+    let pages = 5u32;
+    let path = |p: u32| {
+        if p == 1 {
+            "/long/careers".to_string()
+        } else {
+            format!("/long/careers/p{p}")
+        }
+    };
+    for p in 1..=pages {
+        let jobs = [(p * 10, "Backend Engineer"), (p * 10 + 1, "Data Engineer")];
+        let mut body = careers_page("long", &jobs);
+        if p < pages {
+            body = body.replace(
+                "</body>",
+                &format!("<a rel=\"next\" href=\"{}\">Next</a></body>", path(p + 1)),
+            );
+        }
+        site.set(&path(p), body);
+    }
+    // The third page hangs, so the kill finds the job there.
+    site.set_delay(&path(3), Duration::from_secs(30));
+    let mut app = Appliance::with_config(
+        &common::FAST_CONFIG.replace("[workers]\n", "[workers]\nprogress_interval = \"50ms\"\n"),
+    );
+    app.add_company("Long", &site.url(&path(1)));
+    app.start();
+    // Counters and checkpoint are written in one transaction: two pages
+    // recorded means the checkpoint after page 2 is on disk.
+    app.wait_until("two pages checkpointed", || {
+        app.jobs("in_progress")
+            .first()
+            .is_some_and(|j| j["pages"] == 2)
+            && site.hits(&path(3)) == 1
+    });
+    app.kill();
+    site.set_delay(&path(3), Duration::ZERO);
+    app.start();
+    app.wait_until("the job to finish", || app.jobs("completed").len() == 1);
+    let job = &app.jobs("completed")[0];
+    assert_eq!(
+        job["attempt"], 2,
+        "the interrupted attempt is counted: {job}"
+    );
+    assert_eq!(job["pages"], pages, "pages over both attempts: {job}");
+    assert_eq!(job["linksFound"], 2 * pages, "{job}");
+    assert!(app.log().contains("resuming from the checkpoint"));
+    assert_eq!(app.stop(), 0);
+
+    assert_eq!(site.hits(&path(1)), 1, "page 1 was not fetched again");
+    assert_eq!(site.hits(&path(2)), 1, "page 2 was not fetched again");
+    assert_eq!(
+        site.hits(&path(3)),
+        2,
+        "the page in flight is fetched again"
+    );
+    for p in 4..=pages {
+        assert_eq!(site.hits(&path(p)), 1);
+    }
+    let postings = app.json(&["postings", "--all", "--limit", "1000"]);
+    let urls: HashSet<&str> = postings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(postings.as_array().unwrap().len(), 2 * pages as usize);
+    assert_eq!(urls.len(), 2 * pages as usize, "no link counted twice");
+}

@@ -130,3 +130,37 @@ pub struct Job {
     pub started: Option<Timestamp>,
     pub completed: Option<Timestamp>,
 }
+
+/// How far a running scrape got, saved with a heartbeat so that a job rescued
+/// after a crash continues where it stopped instead of starting over.
+///
+/// Invariant: `links` holds every distinct job link of the pages in
+/// `visited` and of the careers URLs before `urls_done`; none of them is a
+/// posting yet (postings are only made when the job commits), so resuming
+/// never counts a link twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The company's careers URLs when the checkpoint was taken. A checkpoint
+    /// for a different list (the company was edited) is ignored.
+    pub urls: Vec<String>,
+    /// How many of `urls` were walked to the end of their listing.
+    pub urls_done: u32,
+    /// Pages of the current listing already fetched.
+    pub visited: Vec<String>,
+    /// The next page of the current listing, when there is one.
+    pub next: Option<String>,
+    /// Distinct job links found so far.
+    pub links: Vec<super::NewLink>,
+    /// Pages fetched so far, over all listings.
+    pub pages: u32,
+}
+
+impl Checkpoint {
+    /// A walk that has not begun.
+    pub fn start(urls: Vec<String>) -> Self {
+        Checkpoint {
+            urls,
+            ..Checkpoint::default()
+        }
+    }
+}

@@ -12,8 +12,8 @@ mod time;
 mod user;
 
 pub use company::{Company, CompanyHealth, CompanyState, FetchMode, NewCompany};
-pub use job::{Job, JobCounters, JobSource, JobStatus};
-pub use posting::{AttentionItem, Posting, SnapshotEntry};
+pub use job::{Checkpoint, Job, JobCounters, JobSource, JobStatus};
+pub use posting::{AttentionItem, NewLink, Posting, SnapshotEntry};
 pub use rank::{Rank, RankError};
 pub use time::Timestamp;
 pub use user::{Preference, Role, User};

@@ -17,6 +17,13 @@ pub struct Posting {
     pub baseline: bool,
 }
 
+/// A job link found by a scrape, not yet compared with the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewLink {
+    pub url: String,
+    pub title: String,
+}
+
 /// One link in a company's snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotEntry {

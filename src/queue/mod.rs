@@ -21,8 +21,9 @@ pub mod retention;
 use std::time::Duration;
 
 pub use ops::{
-    EnqueueRequest, Enqueued, cancel, check_claim, claim, complete, enqueue, fail, get_job,
-    heartbeat, pull_back_pending, release, rescue_all, rescue_expired, retry,
+    EnqueueRequest, Enqueued, cancel, check_claim, checkpoint_of, claim, complete, enqueue, fail,
+    get_job, heartbeat, pull_back_pending, release, rescue_all, rescue_expired, retry,
+    save_checkpoint,
 };
 pub use query::{
     ActiveCounts, JobFilter, active_jobs, count_by_status, list_jobs, next_lease_expiry,

@@ -209,8 +209,16 @@ impl World {
             }
             Op::Heartbeat(n) => {
                 if let Some(id) = running(&self.model, n) {
+                    // Odd picks also save a checkpoint, as a paginated scrape does.
+                    let cp = crate::model::Checkpoint::start(vec![format!("https://c/{id}")]);
                     self.store()
-                        .write(|tx| heartbeat(tx, id, now, LEASE, 50, Default::default()))
+                        .write(|tx| {
+                            heartbeat(tx, id, now, LEASE, 50, Default::default())?;
+                            if n % 2 == 1 {
+                                save_checkpoint(tx, id, &cp)?;
+                            }
+                            Ok(())
+                        })
                         .unwrap();
                     self.model.jobs.get_mut(&id).unwrap().lease_until = Some(now.plus(LEASE));
                 }

@@ -6,7 +6,7 @@ use redb::ReadableTable;
 
 use super::backoff;
 use crate::config::BackoffConfig;
-use crate::model::{Id, Job, JobCounters, JobSource, JobStatus, Timestamp};
+use crate::model::{Checkpoint, Id, Job, JobCounters, JobSource, JobStatus, Timestamp};
 use crate::store::{
     Result, StoreError, Tx, View, get_company, get_record, meta_get, meta_set, next_id, put_record,
 };
@@ -112,6 +112,7 @@ fn to_terminal(tx: &mut Tx<'_>, job: &mut Job, status: JobStatus, now: Timestamp
     }
     job.status = status;
     job.completed = Some(now);
+    tx.job_checkpoints.remove(job.id)?;
     bump_terminal_count(tx, status, 1)?;
     put(tx, job)
 }
@@ -277,6 +278,20 @@ pub fn heartbeat(
     job.counters = counters;
     put(tx, &job)?;
     Ok(job)
+}
+
+/// Save how far a running job got (see [`Checkpoint`]); call it in the same
+/// transaction as a [`heartbeat`] so the walk and the lease move together.
+pub fn save_checkpoint(tx: &mut Tx<'_>, id: Id, checkpoint: &Checkpoint) -> Result<()> {
+    let job = get_job(tx, id)?;
+    expect_status(&job, &[JobStatus::InProgress], "checkpointed")?;
+    put_record(&mut tx.job_checkpoints, id, checkpoint)
+}
+
+/// The checkpoint a job saved on an earlier attempt, if any. Only pending and
+/// in-progress jobs have one.
+pub fn checkpoint_of(v: &impl View, id: Id) -> Result<Option<Checkpoint>> {
+    get_record(v.job_checkpoints(), id)
 }
 
 /// Finish a running job successfully.

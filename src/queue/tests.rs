@@ -70,12 +70,19 @@ pub(crate) fn check_invariants(store: &Store) {
             );
             let active_ids: Vec<u64> = active_jobs(rx)?.iter().map(|j| j.id).collect();
             assert_eq!(active_ids.len(), pending + running);
+            for row in rx.job_checkpoints.iter()? {
+                let id = row?.0.value();
+                assert!(
+                    active_ids.contains(&id),
+                    "checkpoint kept for job {id}, which is not active"
+                );
+            }
             Ok(())
         })
         .unwrap();
 }
 
-use redb::ReadableTableMetadata;
+use redb::{ReadableTable, ReadableTableMetadata};
 
 fn setup(n: usize) -> (tempfile::TempDir, Store, Vec<u64>) {
     let (dir, store) = temp_store();

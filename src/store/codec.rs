@@ -56,6 +56,9 @@ impl Record for crate::model::Preference {
 impl Record for crate::model::Job {
     const TABLE: &'static str = "jobs";
 }
+impl Record for crate::model::Checkpoint {
+    const TABLE: &'static str = "job_checkpoints";
+}
 impl Record for crate::model::Posting {
     const TABLE: &'static str = "postings";
 }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use companies::{CompanyPatch, company_by_ref};
-pub use postings::{NewLink, PostingFilter};
+pub use postings::PostingFilter;
 pub use schema::SCHEMA_VERSION;
 pub use tables::{Rx, Tx, View};
 

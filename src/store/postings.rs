@@ -7,14 +7,7 @@
 use redb::{ReadableTable, ReadableTableMetadata};
 
 use super::{Result, Tx, View, all_records, codec, next_id, put_record};
-use crate::model::{AttentionItem, Id, Posting, SnapshotEntry, Timestamp};
-
-/// A job link found by a scrape.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewLink {
-    pub url: String,
-    pub title: String,
-}
+use crate::model::{AttentionItem, Id, NewLink, Posting, SnapshotEntry, Timestamp};
 
 /// Merge a scrape's links into the company's snapshot. Links never seen before
 /// become postings, marked `baseline` when the caller says this is the

@@ -6,6 +6,8 @@
 //!   `(class, 100 - urgency, run_at, id)`: claim order is class, then
 //!   higher urgency (normally the company's rank), then older.
 //! - `jobs_leases` holds exactly the in-progress jobs, keyed `(lease_until, id)`.
+//! - `job_checkpoints` holds only pending or in-progress jobs: a job reaching
+//!   a final status drops its checkpoint in the same transaction.
 //! - `company_names`/`user_names` hold lowercase names, unique.
 //! - `prefs_by_user` mirrors `prefs` with the key reversed.
 
@@ -28,6 +30,8 @@ pub const PREFS: TableDefinition<(u64, u64), Bytes> = TableDefinition::new("pref
 /// (user, company) → ().
 pub const PREFS_BY_USER: TableDefinition<(u64, u64), ()> = TableDefinition::new("prefs_by_user");
 pub const JOBS: TableDefinition<u64, Bytes> = TableDefinition::new("jobs");
+/// job id → Checkpoint, only while the job is pending or in progress.
+pub const JOB_CHECKPOINTS: TableDefinition<u64, Bytes> = TableDefinition::new("job_checkpoints");
 /// (class priority, 100 - urgency, run_at ms, job id) → ().
 pub const JOBS_RUNNABLE: TableDefinition<(u8, u8, u64, u64), ()> =
     TableDefinition::new("jobs_runnable");
@@ -62,6 +66,7 @@ pub trait View {
     fn prefs(&self) -> &Self::Pair;
     fn prefs_by_user(&self) -> &Self::PairSet;
     fn jobs(&self) -> &Self::Rec;
+    fn job_checkpoints(&self) -> &Self::Rec;
     fn jobs_runnable(&self) -> &Self::Runnable;
     fn jobs_active(&self) -> &Self::IdMap;
     fn jobs_leases(&self) -> &Self::PairSet;
@@ -82,6 +87,7 @@ macro_rules! tables {
             pub prefs: $tbl<$($lt,)? (u64, u64), Bytes>,
             pub prefs_by_user: $tbl<$($lt,)? (u64, u64), ()>,
             pub jobs: $tbl<$($lt,)? u64, Bytes>,
+            pub job_checkpoints: $tbl<$($lt,)? u64, Bytes>,
             pub jobs_runnable: $tbl<$($lt,)? (u8, u8, u64, u64), ()>,
             pub jobs_active: $tbl<$($lt,)? u64, u64>,
             pub jobs_leases: $tbl<$($lt,)? (u64, u64), ()>,
@@ -109,6 +115,7 @@ macro_rules! tables {
             fn prefs(&self) -> &Self::Pair { &self.prefs }
             fn prefs_by_user(&self) -> &Self::PairSet { &self.prefs_by_user }
             fn jobs(&self) -> &Self::Rec { &self.jobs }
+            fn job_checkpoints(&self) -> &Self::Rec { &self.job_checkpoints }
             fn jobs_runnable(&self) -> &Self::Runnable { &self.jobs_runnable }
             fn jobs_active(&self) -> &Self::IdMap { &self.jobs_active }
             fn jobs_leases(&self) -> &Self::PairSet { &self.jobs_leases }
@@ -129,6 +136,7 @@ macro_rules! tables {
                     prefs: txn.open_table(PREFS)?,
                     prefs_by_user: txn.open_table(PREFS_BY_USER)?,
                     jobs: txn.open_table(JOBS)?,
+                    job_checkpoints: txn.open_table(JOB_CHECKPOINTS)?,
                     jobs_runnable: txn.open_table(JOBS_RUNNABLE)?,
                     jobs_active: txn.open_table(JOBS_ACTIVE)?,
                     jobs_leases: txn.open_table(JOBS_LEASES)?,

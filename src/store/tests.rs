@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
+use crate::model::{FetchMode, NewCompany, NewLink, Rank, Role, Timestamp};
 
 pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

@@ -10,6 +10,7 @@
 //! (the attempt is not counted) and the job waits for the next start.
 
 mod pipeline;
+mod walk;
 
 use std::sync::Arc;
 use std::time::Duration;

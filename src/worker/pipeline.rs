@@ -7,20 +7,17 @@
 //! rescued or reclaimed meanwhile commits nothing, so a link becomes a
 //! posting once and a stale worker never acts on a newer claim.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-use url::Url;
 
 use crate::clock::SharedClock;
-use crate::extract::{self, LinkFilter};
 use crate::fetch::{FetchError, Fetcher};
-use crate::model::{Company, Job, JobCounters, JobStatus, Timestamp};
+use crate::model::{Checkpoint, Job, JobCounters, JobStatus, NewLink, Timestamp};
 use crate::queue::{self, Queue, backoff};
-use crate::store::{self, NewLink, StoreError};
+use crate::store::{self, StoreError};
 
 /// How a job ended, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +50,10 @@ pub struct Pipeline {
 pub const CLAIM_CHECK: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
-struct Failure {
-    error: String,
-    retryable: bool,
-    attention: Option<String>,
+pub(super) struct Failure {
+    pub error: String,
+    pub retryable: bool,
+    pub attention: Option<String>,
 }
 
 impl From<FetchError> for Failure {
@@ -81,7 +78,22 @@ impl From<StoreError> for Failure {
     }
 }
 
-type Progress = Arc<Mutex<(u8, JobCounters)>>;
+/// What the scrape has done so far, shared with the heartbeat task.
+pub(super) struct Live {
+    pub pct: u8,
+    pub counters: JobCounters,
+    /// Where the walk stands, when more pages follow; written with the next
+    /// heartbeat, then cleared until the walk moves on.
+    pub checkpoint: Option<Checkpoint>,
+    /// When progress and lease were last written.
+    pub last_write: tokio::time::Instant,
+}
+
+pub(super) type Progress = Arc<Mutex<Live>>;
+
+pub(super) fn lock(p: &Progress) -> std::sync::MutexGuard<'_, Live> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl Pipeline {
     /// Run a claimed job to its end.
@@ -96,7 +108,12 @@ impl Pipeline {
     }
 
     async fn run_inner(&self, job: Job, cancel: &CancellationToken, grace: Duration) -> JobOutcome {
-        let progress: Progress = Arc::new(Mutex::new((0, JobCounters::default())));
+        let progress: Progress = Arc::new(Mutex::new(Live {
+            pct: 0,
+            counters: JobCounters::default(),
+            checkpoint: None,
+            last_write: tokio::time::Instant::now(),
+        }));
         let deadline = async {
             cancel.cancelled().await;
             tokio::time::sleep(grace).await;
@@ -127,29 +144,41 @@ impl Pipeline {
         outcome
     }
 
-    /// Renew the lease periodically; returns only when the claim is lost.
     /// Watch the claim and keep the lease; returns only when the claim is lost
     /// (cancelled, rescued, reclaimed). The claim is checked every
     /// [`CLAIM_CHECK`] with a read-only transaction, so a cancelled job stops
     /// within about a second; the lease and progress are written at most every
-    /// `progress_interval` (and always well within the lease), so a long job
-    /// does not write to the SSD on every page.
+    /// [`Self::persist_every`], so a long job does not write to the SSD on
+    /// every page.
     async fn heartbeats(&self, job: &Job, progress: &Progress) {
-        let persist_every = self.progress_interval.min(self.queue.lease() / 3);
-        let mut last_write = tokio::time::Instant::now();
+        let persist_every = self.persist_every();
+        // Never spin, however short the interval a test configures.
+        let tick = CLAIM_CHECK
+            .min(persist_every)
+            .max(Duration::from_millis(10));
         loop {
-            tokio::time::sleep(CLAIM_CHECK.min(persist_every)).await;
+            tokio::time::sleep(tick).await;
             if !self.still_ours(job).await {
                 return;
             }
-            if last_write.elapsed() >= persist_every {
-                let (p, counters) = *progress.lock().unwrap_or_else(|e| e.into_inner());
-                if !self.beat(job, p, counters).await {
+            let due = {
+                let mut live = lock(progress);
+                (live.last_write.elapsed() >= persist_every)
+                    .then(|| (live.pct, live.counters, live.checkpoint.take()))
+            };
+            if let Some((pct, counters, checkpoint)) = due {
+                if !self.beat(job, pct, counters, checkpoint).await {
                     return;
                 }
-                last_write = tokio::time::Instant::now();
+                lock(progress).last_write = tokio::time::Instant::now();
             }
         }
+    }
+
+    /// How often progress, lease and checkpoint may be written: the
+    /// configured interval, and always well within the lease.
+    fn persist_every(&self) -> Duration {
+        self.progress_interval.min(self.queue.lease() / 3)
     }
 
     async fn still_ours(&self, job: &Job) -> bool {
@@ -187,12 +216,23 @@ impl Pipeline {
             .await
     }
 
-    /// One heartbeat; false when the job is no longer ours.
-    async fn beat(&self, job: &Job, progress: u8, counters: JobCounters) -> bool {
+    /// One heartbeat, with the walk's checkpoint when given; false when the
+    /// job is no longer ours.
+    async fn beat(
+        &self,
+        job: &Job,
+        progress: u8,
+        counters: JobCounters,
+        checkpoint: Option<Checkpoint>,
+    ) -> bool {
         let (id, lease) = (job.id, self.queue.lease());
         let r = self
             .while_claimed(job, move |tx, now| {
-                queue::heartbeat(tx, id, now, lease, progress, counters)
+                queue::heartbeat(tx, id, now, lease, progress, counters)?;
+                match &checkpoint {
+                    Some(cp) => queue::save_checkpoint(tx, id, cp),
+                    None => Ok(()),
+                }
             })
             .await
             .map(|done| done.is_some());
@@ -203,71 +243,6 @@ impl Pipeline {
                 true
             }
         }
-    }
-
-    async fn scrape(
-        &self,
-        job: &Job,
-        progress: &Progress,
-    ) -> Result<(Vec<NewLink>, JobCounters), Failure> {
-        let company_id = job.company_id;
-        let company: Company = self
-            .queue
-            .store()
-            .run(move |s| s.read(|rx| store::get_company(rx, company_id)))
-            .await?;
-        let filter = LinkFilter::new(&company.include, &company.exclude).map_err(|e| Failure {
-            error: format!("invalid include/exclude pattern: {e}"),
-            retryable: false,
-            attention: Some(format!("invalid include/exclude pattern: {e}")),
-        })?;
-        let mut counters = JobCounters::default();
-        let mut links: Vec<NewLink> = Vec::new();
-        let mut seen_links = HashSet::new();
-        let budget = company.urls.len().max(1) * self.max_pages;
-        for start in &company.urls {
-            let mut next = Some(Url::parse(start).map_err(|e| Failure {
-                error: format!("careers URL {start:?} is not valid: {e}"),
-                retryable: false,
-                attention: Some(format!("careers URL {start:?} is not valid")),
-            })?);
-            let mut visited = HashSet::new();
-            while let Some(url) = next.take() {
-                if visited.len() >= self.max_pages || !visited.insert(url.to_string()) {
-                    break;
-                }
-                let page = match self.fetcher.get(&url).await {
-                    Ok(page) => page,
-                    // A later page of a listing failing leaves the links
-                    // already found valid: snapshots only grow.
-                    Err(e) if visited.len() > 1 => {
-                        tracing::warn!(error = %e, "stopping pagination at a page that failed");
-                        break;
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                let found =
-                    extract::job_links(&page.body, &page.url, &filter).map_err(|e| Failure {
-                        error: format!("{url}: {e}"),
-                        retryable: false,
-                        attention: None,
-                    })?;
-                counters.pages += 1;
-                for l in found.jobs {
-                    if seen_links.insert(l.url.to_string()) {
-                        links.push(NewLink {
-                            url: l.url.into(),
-                            title: l.text,
-                        });
-                    }
-                }
-                counters.links_found = links.len() as u32;
-                next = found.next;
-                let pct = ((counters.pages as usize * 90) / budget).min(90) as u8;
-                *progress.lock().unwrap_or_else(|e| e.into_inner()) = (pct, counters);
-            }
-        }
-        Ok((links, counters))
     }
 
     async fn commit(
