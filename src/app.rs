@@ -177,6 +177,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         concurrency: config.workers.max_concurrency,
         pass_interval: config.scheduler.pass_interval,
         preset: config.schedule.preset.clone(),
+        cron: config.schedule.cron.clone(),
         scheduler: sched_state.clone(),
     };
     let mut control = Control::new(store.clone(), clock.clone(), config.clone());

@@ -31,7 +31,8 @@ fn config_default_is_complete_and_checks_clean() {
 #[test]
 fn bad_config_names_key_value_and_allowed_and_nothing_starts() {
     let mut bad = Appliance::with_config(
-        "[politeness]\ndelay = \"soonish\"\n[schedule]\npreset = \"hourly\"\n",
+        "[politeness]\ndelay = \"soonish\"\n[schedule]\npreset = \"hourly\"\n\
+         [[schedule.cron]]\nexpr = \"0 8 * * 1-5/2\"\ntz = \"Europe/London\"\n",
     );
     let out = bad.cli(&["config", "check"]);
     assert_eq!(out.code, 2);
@@ -42,6 +43,8 @@ fn bad_config_names_key_value_and_allowed_and_nothing_starts() {
         "schedule.preset",
         "\"hourly\"",
         "\"frequent\"",
+        "schedule.cron[0].expr",
+        "MON,WED,FRI",
     ] {
         assert!(
             out.stderr.contains(needle),

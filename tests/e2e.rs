@@ -415,3 +415,34 @@ fn a_broken_later_page_keeps_the_links_already_found() {
     assert_eq!(count(&app.json(&["postings", "--all"])), 1);
     assert!(app.json(&["attention"]).as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_cron_trigger_enqueues_cron_jobs_and_status_shows_its_next_time() {
+    let site = Site::start();
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
+    // Every two seconds (six fields: seconds first), so the test sees it fire.
+    let mut app = Appliance::with_config(&format!(
+        "{}[[schedule.cron]]\nexpr = \"*/2 * * * * *\"\ntz = \"Europe/London\"\n",
+        common::FAST_CONFIG
+    ));
+    app.add_company("Acme", &site.url("/acme/careers"));
+    app.start();
+    app.wait_until("a cron job", || {
+        app.json(&["jobs", "list", "--limit", "100"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["source"] == "cron")
+    });
+    assert!(app.log().contains("cron trigger fired"), "{}", app.log());
+    let (code, status) = app.http("GET", "/status", None, None);
+    assert_eq!(code, 200);
+    assert_eq!(status["scheduler"]["nextCron"]["expr"], "*/2 * * * * *");
+    assert_eq!(status["scheduler"]["nextCron"]["tz"], "Europe/London");
+    let text = app.cli(&["status"]);
+    assert!(text.stdout.contains("cron:      next"), "{}", text.stdout);
+    assert_eq!(app.stop(), 0);
+}

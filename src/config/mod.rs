@@ -83,6 +83,16 @@ pub struct ScheduleConfig {
     pub preset: String,
     /// Covers ranks 1..=100 exactly once.
     pub bands: Vec<RankBand>,
+    /// `[[schedule.cron]]`: extra scrapes at fixed wall-clock times.
+    pub cron: Vec<CronTrigger>,
+}
+
+/// One `[[schedule.cron]]` entry: when it fires, every tracked company whose
+/// effective rank is at least `min_rank` gets a `cron` job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CronTrigger {
+    pub schedule: crate::scheduler::CronSchedule,
+    pub min_rank: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

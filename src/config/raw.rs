@@ -45,6 +45,15 @@ pub struct RawScheduler {
 pub struct RawSchedule {
     pub preset: Option<String>,
     pub bands: Option<Vec<RawBand>>,
+    pub cron: Option<Vec<RawCron>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCron {
+    pub expr: String,
+    pub tz: Option<String>,
+    pub min_rank: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -108,3 +108,51 @@ fn job_board_names_and_urls_are_checked() {
         .to_string();
     assert!(msg.contains("fetch.job_boards.monster"), "{msg}");
 }
+
+#[test]
+fn cron_triggers_are_parsed_and_their_mistakes_named() {
+    let ok = r#"
+[[schedule.cron]]
+expr = "0 8,10,14,16,22 * * *"
+tz = "Europe/London"
+[[schedule.cron]]
+expr = "45 16 * * MON-FRI"
+tz = "Europe/London"
+min_rank = 50
+"#;
+    let cfg = Config::from_toml(ok, "x.toml").unwrap();
+    assert_eq!(cfg.schedule.cron.len(), 2);
+    assert_eq!(cfg.schedule.cron[1].min_rank, 50);
+    assert_eq!(cfg.schedule.cron[0].schedule.tz_name(), "Europe/London");
+
+    let bad = r#"
+[[schedule.cron]]
+expr = "0 8 * *"
+tz = "Europe/London"
+[[schedule.cron]]
+expr = "0 8 * * *"
+tz = "Europe/Lundon"
+[[schedule.cron]]
+expr = "0 8 * * *"
+[[schedule.cron]]
+expr = "0 8 * * *"
+tz = "UTC"
+min_rank = 0
+[[schedule.cron]]
+expr = "0 8 * * *"
+tz = "UTC"
+when = "daily"
+"#;
+    let msg = Config::from_toml(bad, "x.toml").unwrap_err().to_string();
+    assert!(msg.contains("when"), "unknown key named: {msg}");
+    let bad = bad.replace("when = \"daily\"\n", "");
+    let msg = Config::from_toml(&bad, "x.toml").unwrap_err().to_string();
+    for needle in [
+        "`schedule.cron[0].expr` = \"0 8 * *\" has 4 fields",
+        "`schedule.cron[1].tz` = \"Europe/Lundon\" is not a known time zone",
+        "`schedule.cron[2].tz` is missing",
+        "`schedule.cron[3].min_rank` = 0",
+    ] {
+        assert!(msg.contains(needle), "missing {needle:?} in: {msg}");
+    }
+}

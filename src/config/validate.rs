@@ -7,10 +7,11 @@ use std::time::Duration;
 use super::raw::{self, RawConfig};
 use super::values::{DURATION_ALLOWED, SIZE_ALLOWED, parse_duration, parse_size};
 use super::{
-    BackoffConfig, Config, ConfigError, FetchConfig, HttpConfig, JOB_BOARDS, PolitenessConfig,
-    QueueConfig, RankBand, ReadinessConfig, RetentionConfig, ScheduleConfig, SchedulerConfig,
-    StatusConfig, StoreConfig, WorkersConfig, frequent_bands, standard_bands,
+    BackoffConfig, Config, ConfigError, CronTrigger, FetchConfig, HttpConfig, JOB_BOARDS,
+    PolitenessConfig, QueueConfig, RankBand, ReadinessConfig, RetentionConfig, ScheduleConfig,
+    SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig, frequent_bands, standard_bands,
 };
+use crate::scheduler::{CronError, CronSchedule};
 
 /// Collects problems while converting raw values.
 struct Check {
@@ -292,10 +293,12 @@ fn schedule(c: &mut Check, raw: raw::RawSchedule) -> ScheduleConfig {
             standard_bands()
         }
     };
+    let cron = cron_triggers(c, raw.cron.unwrap_or_default());
     let Some(raw_bands) = raw.bands else {
         return ScheduleConfig {
             preset,
             bands: preset_bands,
+            cron,
         };
     };
     let mut covered = [0u8; 101];
@@ -330,5 +333,28 @@ fn schedule(c: &mut Check, raw: raw::RawSchedule) -> ScheduleConfig {
     ScheduleConfig {
         preset: "custom".into(),
         bands: out,
+        cron,
     }
+}
+
+fn cron_triggers(c: &mut Check, raw: Vec<raw::RawCron>) -> Vec<CronTrigger> {
+    let mut out = Vec::new();
+    for (i, t) in raw.into_iter().enumerate() {
+        let key = format!("schedule.cron[{i}]");
+        let min_rank = c.int(&format!("{key}.min_rank"), t.min_rank, 1, 1, 100) as u8;
+        let Some(tz) = t.tz else {
+            c.problems.push(format!(
+                "`{key}.tz` is missing: give the time zone its times are read in, an IANA name such as \"Europe/London\" or \"UTC\""
+            ));
+            continue;
+        };
+        match CronSchedule::parse(&t.expr, &tz) {
+            Ok(schedule) => out.push(CronTrigger { schedule, min_rank }),
+            Err(e @ CronError::UnknownZone) => {
+                c.problems.push(format!("`{key}.tz` = {tz:?} {e}"));
+            }
+            Err(e) => c.problems.push(format!("`{key}.expr` = {:?} {e}", t.expr)),
+        }
+    }
+    out
 }

@@ -11,7 +11,9 @@
 //! The pass takes `now` as an argument; the loop reads it from the clock, so
 //! tests drive days of scheduling with a manual clock.
 
+mod cron;
 mod policy;
+mod triggers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,7 +22,9 @@ use std::time::Duration;
 use redb::ReadableTable;
 use tokio_util::sync::CancellationToken;
 
+pub use cron::{CronError, CronSchedule};
 pub use policy::RankPolicy;
+pub use triggers::CronFired;
 
 use crate::clock::SharedClock;
 use crate::model::{Company, CompanyState, Id, JobSource, Timestamp};
@@ -48,18 +52,22 @@ impl Due {
     }
 }
 
+/// The rank of a company the scheduler may give a job at `now`: tracked,
+/// not quarantined, not backing off.
+fn schedulable_rank(c: &Company, now: Timestamp) -> Option<crate::model::Rank> {
+    let rank = c.effective_rank?;
+    let blocked = c.health.state == CompanyState::Quarantined
+        || c.health.backoff_until.is_some_and(|t| t > now);
+    (!blocked).then_some(rank)
+}
+
 /// Which companies are due at `now`, most overdue (weighted by rank) first.
 /// Pure.
 pub fn plan(companies: &[Company], now: Timestamp, policy: &RankPolicy) -> Vec<Due> {
     let mut due: Vec<Due> = companies
         .iter()
         .filter_map(|c| {
-            let rank = c.effective_rank?;
-            if c.health.state == CompanyState::Quarantined
-                || c.health.backoff_until.is_some_and(|t| t > now)
-            {
-                return None;
-            }
+            let rank = schedulable_rank(c, now)?;
             let interval = policy.interval(rank).max(Duration::from_millis(1));
             // A cancelled scrape counts as the company's turn.
             let last_turn = c.health.last_success.max(c.health.last_cancelled);
@@ -91,6 +99,7 @@ pub struct PassSettings {
     /// The expected time between passes: a longer gap means the machine was
     /// off, asleep, or its clock moved forward.
     pub pass_interval: Duration,
+    pub cron: Vec<crate::config::CronTrigger>,
 }
 
 impl PassSettings {
@@ -99,6 +108,7 @@ impl PassSettings {
             policy: RankPolicy::new(&cfg.schedule.bands),
             max_attempts: cfg.queue.max_attempts,
             pass_interval: cfg.scheduler.pass_interval,
+            cron: cfg.schedule.cron.clone(),
         }
     }
 }
@@ -114,7 +124,7 @@ pub enum ClockJump {
 }
 
 /// Clock going back by less than this is noise, not a jump.
-const BACKWARD_SLACK: Duration = Duration::from_secs(5);
+pub(super) const BACKWARD_SLACK: Duration = Duration::from_secs(5);
 
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -126,6 +136,8 @@ pub struct PassReport {
     pub jump: Option<ClockJump>,
     /// Records pulled back from the future after a backward jump.
     pub pulled_back: usize,
+    /// Cron triggers that fired in this pass.
+    pub cron: Vec<CronFired>,
 }
 
 /// One scheduler pass in one transaction. `source` is upgraded to
@@ -169,14 +181,16 @@ pub fn run_pass(
                 enqueued += 1;
             }
         }
+        let cron = triggers::fire(tx, now, &settings.cron, &companies, settings.max_attempts)?;
         store::meta_set(tx, LAST_PASS_KEY, now.key())?;
         Ok(PassReport {
             at: Some(now),
             considered: companies.len(),
             due: due.len(),
-            enqueued,
+            enqueued: enqueued + cron.iter().map(|f| f.enqueued).sum::<usize>(),
             jump,
             pulled_back,
+            cron,
         })
     })
 }
@@ -268,6 +282,16 @@ impl Scheduler {
                         ),
                         None => {}
                     }
+                    for f in &report.cron {
+                        tracing::info!(
+                            expr = %f.expr,
+                            tz = %f.tz,
+                            scheduled = %f.scheduled.to_rfc3339(),
+                            late = %humantime::format_duration(Duration::from_secs(now.since(f.scheduled).as_secs())),
+                            enqueued = f.enqueued,
+                            "cron trigger fired"
+                        );
+                    }
                     self.state
                         .last_tick_ms
                         .store(now.millis(), Ordering::Relaxed);
@@ -287,9 +311,15 @@ impl Scheduler {
                 Err(e) => tracing::error!(error = %e, "scheduler pass failed"),
             }
             source = JobSource::Scheduled;
+            // Wake for the next cron time if it comes before the next pass.
+            let until_cron = triggers::next_fire(&self.settings.cron, now)
+                .map(|t| t.since(now) + Duration::from_millis(10));
+            let nap = until_cron.map_or(self.settings.pass_interval, |d| {
+                d.min(self.settings.pass_interval)
+            });
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(self.settings.pass_interval) => {}
+                _ = tokio::time::sleep(nap) => {}
                 _ = self.wake.notified() => {}
             }
         }
@@ -297,4 +327,4 @@ impl Scheduler {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

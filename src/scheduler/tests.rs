@@ -13,16 +13,17 @@ fn policy() -> RankPolicy {
     RankPolicy::new(&standard_bands())
 }
 
-fn settings() -> PassSettings {
+pub(super) fn settings() -> PassSettings {
     PassSettings {
         policy: policy(),
         max_attempts: 3,
         pass_interval: Duration::from_secs(60),
+        cron: Vec::new(),
     }
 }
 
 /// A store with one user tracking companies at the given ranks.
-fn setup(ranks: &[i64]) -> (tempfile::TempDir, Store, Vec<Id>) {
+pub(super) fn setup(ranks: &[i64]) -> (tempfile::TempDir, Store, Vec<Id>) {
     let (dir, store) = temp_store();
     let ids = store
         .write(|tx| {
@@ -50,7 +51,7 @@ fn set_last_success(store: &Store, id: Id, at: Timestamp) {
 }
 
 /// Claim and complete every runnable job at `now`; returns company ids in claim order.
-fn drain(store: &Store, now: Timestamp) -> Vec<Id> {
+pub(super) fn drain(store: &Store, now: Timestamp) -> Vec<Id> {
     let mut done = Vec::new();
     while let Some(job) = store.write(|tx| queue::claim(tx, now, HOUR)).unwrap() {
         store

@@ -22,6 +22,18 @@ use crate::scheduler::SchedulerState;
 use crate::store::{self, PostingFilter, Result, Store};
 use crate::views::{JobView, PostingView};
 
+fn next_cron(triggers: &[crate::config::CronTrigger], now: Timestamp) -> Option<NextCron> {
+    triggers
+        .iter()
+        .filter_map(|t| Some((t.schedule.next_after(now)?, t)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(at, t)| NextCron {
+            at: at.to_rfc3339(),
+            expr: t.schedule.expr().to_string(),
+            tz: t.schedule.tz_name().to_string(),
+        })
+}
+
 /// Active jobs listed in a report (the counts cover all of them).
 const MAX_ACTIVE_SHOWN: usize = 40;
 
@@ -33,6 +45,7 @@ pub struct Live {
     pub concurrency: usize,
     pub pass_interval: Duration,
     pub preset: String,
+    pub cron: Vec<crate::config::CronTrigger>,
     pub scheduler: Arc<SchedulerState>,
 }
 
@@ -80,6 +93,16 @@ pub struct SchedulerView {
     pub last_pass: Option<String>,
     pub next_pass: Option<String>,
     pub last_enqueued: Option<i64>,
+    /// The next `[[schedule.cron]]` time, when triggers are configured.
+    pub next_cron: Option<NextCron>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NextCron {
+    pub at: String,
+    pub expr: String,
+    pub tz: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -152,6 +175,7 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
                 next_pass: live
                     .and_then(|l| last_pass.map(|t| t.plus(l.pass_interval).to_rfc3339())),
                 last_enqueued: live.map(|l| l.scheduler.last_enqueued()),
+                next_cron: live.and_then(|l| next_cron(&l.cron, now)),
             },
             companies: CompanyCounts {
                 total: companies.len(),

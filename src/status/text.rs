@@ -37,6 +37,9 @@ pub fn render_text(r: &StatusReport) -> String {
         r.scheduler.last_pass.as_deref().unwrap_or("never"),
         r.scheduler.next_pass.as_deref().unwrap_or("-")
     );
+    if let Some(c) = &r.scheduler.next_cron {
+        let _ = writeln!(s, "cron:      next {} ({:?} in {})", c.at, c.expr, c.tz);
+    }
     let c = &r.companies;
     let _ = writeln!(
         s,

@@ -79,7 +79,7 @@ impl From<StoreError> for Failure {
 }
 
 /// What the scrape has done so far, shared with the heartbeat task.
-pub(super) struct Live {
+pub(super) struct Running {
     pub pct: u8,
     pub counters: JobCounters,
     /// Where the walk stands, when more pages follow; written with the next
@@ -89,9 +89,9 @@ pub(super) struct Live {
     pub last_write: tokio::time::Instant,
 }
 
-pub(super) type Progress = Arc<Mutex<Live>>;
+pub(super) type Progress = Arc<Mutex<Running>>;
 
-pub(super) fn lock(p: &Progress) -> std::sync::MutexGuard<'_, Live> {
+pub(super) fn lock(p: &Progress) -> std::sync::MutexGuard<'_, Running> {
     p.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -108,7 +108,7 @@ impl Pipeline {
     }
 
     async fn run_inner(&self, job: Job, cancel: &CancellationToken, grace: Duration) -> JobOutcome {
-        let progress: Progress = Arc::new(Mutex::new(Live {
+        let progress: Progress = Arc::new(Mutex::new(Running {
             pct: 0,
             counters: JobCounters::default(),
             checkpoint: None,
