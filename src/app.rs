@@ -222,6 +222,12 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     };
     tracker.spawn(scheduler.run(cancel.clone()));
 
+    tracker.spawn(flush_loop(
+        store.clone(),
+        config.store.flush_interval,
+        cancel.clone(),
+    ));
+
     tracker.spawn(crate::queue::retention::run(
         store.clone(),
         clock.clone(),
@@ -285,11 +291,27 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
             Ok(())
         })
         .await;
+    if let Err(e) = store.run(|s| s.flush()).await {
+        tracing::error!(error = %e, "writing the last progress to disk failed");
+    }
     drop(control);
     drop(queue);
     drop(store);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Put lazy commits on disk every `every` (one fsync covers them all).
+async fn flush_loop(store: Store, every: Duration, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        if let Err(e) = store.run(|s| s.flush()).await {
+            tracing::warn!(error = %e, "writing progress to disk failed; retrying");
+        }
+    }
 }
 
 async fn wait_for_signal(cancel: &CancellationToken) {

@@ -30,6 +30,8 @@ fn kill_9_during_jobs_then_restart_rescues_and_finishes_them_without_duplicates(
     for round in 0..2 {
         app.start();
         app.wait_until("jobs running", || !app.jobs("in_progress").is_empty());
+        // Claims commit lazily: wait until they are on disk.
+        app.wait_for_flush();
         app.kill();
         // The socket is stale now: the CLI must notice and open the file itself.
         let left_running = app.jobs("in_progress");
@@ -187,6 +189,8 @@ fn a_paginated_job_killed_midway_resumes_from_its_checkpoint_without_double_coun
             .is_some_and(|j| j["pages"] == 2)
             && site.hits(&path(3)) == 1
     });
+    // Heartbeats commit lazily: wait until the checkpoint is on disk.
+    app.wait_for_flush();
     app.kill();
     site.set_delay(&path(3), Duration::ZERO);
     app.start();

@@ -62,6 +62,8 @@ pub struct HttpConfig {
 pub struct StoreConfig {
     /// Bytes of redb read cache.
     pub cache_size: usize,
+    /// Lazy commits (routine progress) reach the disk at most this late.
+    pub flush_interval: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]

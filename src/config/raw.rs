@@ -32,6 +32,7 @@ pub struct RawHttp {
 #[serde(deny_unknown_fields, default)]
 pub struct RawStore {
     pub cache_size: Option<String>,
+    pub flush_interval: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

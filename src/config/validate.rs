@@ -109,6 +109,8 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         c.size("http.max_request_body", raw.http.max_request_body, "64KiB") as usize;
 
     let cache_size = c.size("store.cache_size", raw.store.cache_size, "4MiB") as usize;
+    let flush_interval =
+        c.positive_duration("store.flush_interval", raw.store.flush_interval, "10s");
     if cache_size > 1 << 30 {
         c.bad(
             "store.cache_size",
@@ -257,7 +259,10 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
             listen,
             max_request_body,
         },
-        store: StoreConfig { cache_size },
+        store: StoreConfig {
+            cache_size,
+            flush_interval,
+        },
         scheduler: SchedulerConfig { pass_interval },
         schedule,
         queue: QueueConfig {

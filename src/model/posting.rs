@@ -28,6 +28,8 @@ pub struct NewLink {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotEntry {
     pub first_seen: Timestamp,
+    /// When a scrape last saw the link, to within a week (refreshed only when
+    /// older, so a check that finds nothing new writes nothing here).
     pub last_seen: Timestamp,
 }
 

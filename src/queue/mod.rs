@@ -61,9 +61,11 @@ impl Queue {
         self.cfg.lease
     }
 
+    /// Claim the next runnable job. The claim commits lazily: after a power
+    /// cut before the next flush the job is simply still pending.
     pub fn claim(&self) -> Result<Option<Job>> {
         let now = self.clock.now();
-        self.store.write(|tx| claim(tx, now, self.cfg.lease))
+        self.store.write_lazy(|tx| claim(tx, now, self.cfg.lease))
     }
 
     pub fn cancel(&self, id: Id) -> Result<Job> {
@@ -80,7 +82,7 @@ impl Queue {
     /// Return jobs whose lease ran out to pending (or fail them).
     pub fn rescue_expired(&self) -> Result<Vec<Job>> {
         let now = self.clock.now();
-        self.store.write(|tx| rescue_expired(tx, now))
+        self.store.write_lazy(|tx| rescue_expired(tx, now))
     }
 
     /// At start-up: every in-progress job belongs to a dead process.

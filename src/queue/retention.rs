@@ -128,7 +128,7 @@ pub async fn run(
         loop {
             let now = clock.now();
             let r = store
-                .run(move |s| s.write(|tx| prune_batch(tx, &retention, now, SCAN)))
+                .run(move |s| s.write_lazy(|tx| prune_batch(tx, &retention, now, SCAN)))
                 .await;
             match r {
                 Ok(b) => {

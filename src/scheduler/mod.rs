@@ -140,15 +140,16 @@ pub struct PassReport {
     pub cron: Vec<CronFired>,
 }
 
-/// One scheduler pass in one transaction. `source` is upgraded to
-/// `catch_up` when the pass follows a gap.
+/// One scheduler pass in one transaction, committed lazily (a pass lost to a
+/// power cut is simply made again). `source` is upgraded to `catch_up` when
+/// the pass follows a gap.
 pub fn run_pass(
     store: &Store,
     now: Timestamp,
     settings: &PassSettings,
     mut source: JobSource,
 ) -> Result<PassReport> {
-    store.write(|tx| {
+    store.write_lazy(|tx| {
         let last = store::meta_get(tx, LAST_PASS_KEY)?.map(|ms| Timestamp::from_millis(ms as i64));
         let gap = settings.pass_interval * 2 + Duration::from_secs(60);
         let jump = match last {

@@ -60,6 +60,10 @@ pub struct StatusReport {
     pub uptime_seconds: Option<u64>,
     pub listen: Option<String>,
     pub database: String,
+    /// Durable commits since the database was opened by this process.
+    pub durable_commits: u64,
+    /// Routine progress committed but not yet on disk (`store.flush_interval`).
+    pub unflushed: bool,
     pub queue: ActiveCounts,
     pub active_jobs: Vec<ActiveJob>,
     pub concurrency: Concurrency,
@@ -163,6 +167,8 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
             uptime_seconds: live.map(|l| now.since(l.started).as_secs()),
             listen: live.map(|l| l.listen.clone()),
             database: store.path().display().to_string(),
+            durable_commits: store.durable_commits(),
+            unflushed: store.has_unflushed(),
             queue: counts,
             active_jobs: active,
             concurrency: Concurrency {

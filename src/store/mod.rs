@@ -21,6 +21,7 @@ mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
@@ -116,6 +117,23 @@ pub struct Store {
 struct Inner {
     db: Database,
     path: PathBuf,
+    /// Lazy commits so far (counted after each commits).
+    lazy: AtomicU64,
+    /// The `lazy` count the last durable commit is known to cover.
+    flushed: AtomicU64,
+    /// Durable commits so far, for status and tests.
+    durable: AtomicU64,
+}
+
+/// How a commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// On disk (fsync) before `write` returns: survives a power cut.
+    Durable,
+    /// Visible to every later transaction at once, but on disk only with the
+    /// next durable commit or [`Store::flush`]: a power cut may undo it. For
+    /// routine progress whose loss only means a scrape runs again.
+    Lazy,
 }
 
 impl std::fmt::Debug for Store {
@@ -166,6 +184,9 @@ impl Store {
             inner: Arc::new(Inner {
                 db,
                 path: path.to_path_buf(),
+                lazy: AtomicU64::new(0),
+                flushed: AtomicU64::new(0),
+                durable: AtomicU64::new(0),
             }),
         };
         schema::upgrade(&store)?;
@@ -183,15 +204,64 @@ impl Store {
         f(&tables)
     }
 
-    /// Run `f` in one read-write transaction; commits only when `f` succeeds.
+    /// Run `f` in one read-write transaction; commits durably, and only when
+    /// `f` succeeds.
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let txn = self.inner.db.begin_write()?;
-        let out = {
+        self.write_as(|tx| f(tx).map(|out| (out, Commit::Durable)))
+    }
+
+    /// [`Store::write`] with a [`Commit::Lazy`] commit.
+    pub fn write_lazy<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        self.write_as(|tx| f(tx).map(|out| (out, Commit::Lazy)))
+    }
+
+    /// Run `f` in one read-write transaction; `f` decides how it commits
+    /// (for example durably only when it recorded new postings).
+    pub fn write_as<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<(T, Commit)>) -> Result<T> {
+        let mut txn = self.inner.db.begin_write()?;
+        // Lazy commits that finished before this transaction began are
+        // covered by it if it is durable; one counted later only costs an
+        // extra flush.
+        let covers = self.inner.lazy.load(Ordering::Acquire);
+        let (out, how) = {
             let mut tables = Tx::open(&txn)?;
             f(&mut tables)?
         };
+        if how == Commit::Lazy {
+            // Refused only in redb's multi-process modes, which are not used.
+            txn.set_durability(redb::Durability::None)
+                .map_err(|e| StoreError::Task(e.to_string()))?;
+        }
         txn.commit()?;
+        match how {
+            Commit::Lazy => {
+                self.inner.lazy.fetch_add(1, Ordering::AcqRel);
+            }
+            Commit::Durable => {
+                self.inner.flushed.fetch_max(covers, Ordering::AcqRel);
+                self.inner.durable.fetch_add(1, Ordering::AcqRel);
+            }
+        }
         Ok(out)
+    }
+
+    /// Put lazy commits on disk; returns whether there were any.
+    pub fn flush(&self) -> Result<bool> {
+        if !self.has_unflushed() {
+            return Ok(false);
+        }
+        self.write(|_| Ok(()))?;
+        Ok(true)
+    }
+
+    /// Whether lazy commits are waiting for a durable one.
+    pub fn has_unflushed(&self) -> bool {
+        self.inner.lazy.load(Ordering::Acquire) > self.inner.flushed.load(Ordering::Acquire)
+    }
+
+    /// Durable commits made through this handle since the file was opened.
+    pub fn durable_commits(&self) -> u64 {
+        self.inner.durable.load(Ordering::Acquire)
     }
 
     /// Run blocking store work on tokio's blocking pool.
@@ -218,6 +288,14 @@ impl Store {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        // Whatever exits without flushing (a CLI command, an early error)
+        // still leaves its lazy commits on disk.
+        if self.lazy.load(Ordering::Acquire) > self.flushed.load(Ordering::Acquire) {
+            let flushed = self.db.begin_write().and_then(|t| Ok(t.commit()));
+            if !matches!(flushed, Ok(Ok(()))) {
+                tracing::warn!("could not write the last progress to disk at close");
+            }
+        }
         let _ = std::fs::remove_file(pid_file(&self.path));
     }
 }

@@ -9,6 +9,10 @@ use redb::{ReadableTable, ReadableTableMetadata};
 use super::{Result, Tx, View, all_records, codec, next_id, put_record};
 use crate::model::{AttentionItem, Id, NewLink, Posting, SnapshotEntry, Timestamp};
 
+/// How stale a snapshot entry's `last_seen` may get before a check that
+/// sees the link again rewrites it.
+pub const LAST_SEEN_GRANULARITY: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
 /// Merge a scrape's links into the company's snapshot. Links never seen before
 /// become postings, marked `baseline` when the caller says this is the
 /// company's first successful scrape.
@@ -28,6 +32,10 @@ pub fn record_links(
             None => None,
         };
         let entry = match existing {
+            // Rewriting every known link on every check would write the
+            // company's snapshot pages each time; `last_seen` is kept to
+            // within a week instead.
+            Some(e) if now.since(e.last_seen) < LAST_SEEN_GRANULARITY => continue,
             Some(mut e) => {
                 e.last_seen = now;
                 e

@@ -179,3 +179,66 @@ fn first_scrape_is_baseline_then_only_new_links_become_postings() {
     assert!(!store.read(|rx| has_snapshot(rx, c.id)).unwrap());
     assert_eq!(store.read(count_postings).unwrap(), 0);
 }
+
+#[test]
+fn a_link_seen_again_is_rewritten_at_most_once_a_week() {
+    let (_dir, store) = temp_store();
+    let c = store
+        .write(|tx| insert_company(tx, company("Acme"), T0))
+        .unwrap();
+    let links = [NewLink {
+        url: "https://a/jobs/1".into(),
+        title: "One".into(),
+    }];
+    let record = |at: Timestamp| {
+        store
+            .write(|tx| record_links(tx, c.id, 1, &links, false, at))
+            .unwrap();
+    };
+    let last_seen = || {
+        store
+            .read(|rx| {
+                let v = rx.snapshots.get((c.id, "https://a/jobs/1"))?.unwrap();
+                codec::decode::<crate::model::SnapshotEntry>(v.value(), &"link")
+            })
+            .unwrap()
+            .last_seen
+    };
+    record(T0);
+    let day = std::time::Duration::from_secs(86_400);
+    record(T0.plus(day * 6));
+    assert_eq!(last_seen(), T0, "a check within the week writes nothing");
+    record(T0.plus(day * 8));
+    assert_eq!(last_seen(), T0.plus(day * 8));
+}
+
+#[test]
+fn lazy_commits_are_visible_at_once_and_on_disk_after_a_flush_or_close() {
+    let (dir, store) = temp_store();
+    let durable = store.durable_commits();
+    let c = store
+        .write_lazy(|tx| insert_company(tx, company("Lazy"), T0))
+        .unwrap();
+    assert!(store.has_unflushed());
+    assert_eq!(store.read(|rx| get_company(rx, c.id)).unwrap().name, "Lazy");
+    assert!(store.flush().unwrap());
+    assert!(!store.has_unflushed());
+    assert_eq!(store.durable_commits(), durable + 1);
+    assert!(!store.flush().unwrap(), "nothing left to flush");
+    // A durable commit covers earlier lazy ones.
+    store
+        .write_lazy(|tx| insert_company(tx, company("Second"), T0))
+        .unwrap();
+    store.write(|tx| meta_set(tx, "x", 1)).unwrap();
+    assert!(!store.has_unflushed());
+    // Closing flushes what is left.
+    let third = store
+        .write_lazy(|tx| insert_company(tx, company("Third"), T0))
+        .unwrap();
+    drop(store);
+    let store = Store::open(&dir.path().join("scoutly.redb")).unwrap();
+    assert_eq!(
+        store.read(|rx| get_company(rx, third.id)).unwrap().name,
+        "Third"
+    );
+}

@@ -17,7 +17,7 @@ use crate::clock::SharedClock;
 use crate::fetch::{FetchError, Fetcher};
 use crate::model::{Checkpoint, Job, JobCounters, JobStatus, NewLink, Timestamp};
 use crate::queue::{self, Queue, backoff};
-use crate::store::{self, StoreError};
+use crate::store::{self, Commit, StoreError};
 
 /// How a job ended, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,21 +196,24 @@ impl Pipeline {
     /// worker's, with the time read inside the transaction (commits are
     /// serialised, so posting ids and first-seen times grow together).
     /// `Ok(None)` when the claim was lost.
+    /// `f` also says how its transaction commits.
     async fn while_claimed<T, F>(&self, job: &Job, f: F) -> crate::store::Result<Option<T>>
     where
         T: Send + 'static,
-        F: FnOnce(&mut crate::store::Tx<'_>, Timestamp) -> crate::store::Result<T> + Send + 'static,
+        F: FnOnce(&mut crate::store::Tx<'_>, Timestamp) -> crate::store::Result<(T, Commit)>
+            + Send
+            + 'static,
     {
         let (id, token) = (job.id, job.claim);
         let clock = self.clock.clone();
         self.queue
             .store()
             .run(move |s| {
-                s.write(|tx| {
+                s.write_as(|tx| {
                     if queue::check_claim(tx, id, token).is_err() {
-                        return Ok(None);
+                        return Ok((None, Commit::Lazy));
                     }
-                    f(tx, clock.now()).map(Some)
+                    f(tx, clock.now()).map(|(out, how)| (Some(out), how))
                 })
             })
             .await
@@ -229,10 +232,10 @@ impl Pipeline {
         let r = self
             .while_claimed(job, move |tx, now| {
                 queue::heartbeat(tx, id, now, lease, progress, counters)?;
-                match &checkpoint {
-                    Some(cp) => queue::save_checkpoint(tx, id, cp),
-                    None => Ok(()),
+                if let Some(cp) = &checkpoint {
+                    queue::save_checkpoint(tx, id, cp)?;
                 }
+                Ok(((), Commit::Lazy))
             })
             .await
             .map(|done| done.is_some());
@@ -272,10 +275,21 @@ impl Pipeline {
                         queue::complete(tx, job.id, counters, now)?;
                         store::record_success(tx, job.company_id, now)?;
                         store::clear_attention(tx, job.company_id)?;
-                        Ok(JobOutcome::Completed {
-                            new_postings: new.len(),
-                            baseline,
-                        })
+                        // News is on disk before anyone hears of it; a check
+                        // that found nothing new (or a baseline) may be lost
+                        // to a power cut and simply runs again.
+                        let how = if new.iter().any(|p| !p.baseline) {
+                            Commit::Durable
+                        } else {
+                            Commit::Lazy
+                        };
+                        Ok((
+                            JobOutcome::Completed {
+                                new_postings: new.len(),
+                                baseline,
+                            },
+                            how,
+                        ))
                     }
                     Err(f) => {
                         let after = queue::fail(tx, job.id, &f.error, f.retryable, now, &backoff_cfg, unit)?;
@@ -292,10 +306,13 @@ impl Pipeline {
                         if let Some(reason) = &f.attention {
                             store::set_attention(tx, job.company_id, reason, now)?;
                         }
-                        Ok(JobOutcome::Failed {
-                            error: f.error,
-                            final_attempt,
-                        })
+                        Ok((
+                            JobOutcome::Failed {
+                                error: f.error,
+                                final_attempt,
+                            },
+                            Commit::Lazy,
+                        ))
                     }
                 }
             })
@@ -310,7 +327,9 @@ impl Pipeline {
     async fn release(&self, job: &Job) -> JobOutcome {
         let id = job.id;
         let r = self
-            .while_claimed(job, move |tx, now| queue::release(tx, id, now))
+            .while_claimed(job, move |tx, now| {
+                queue::release(tx, id, now).map(|_| ((), Commit::Lazy))
+            })
             .await;
         if let Err(e) = r {
             tracing::warn!(error = %e, "releasing the job failed; it is rescued at next start");

@@ -33,6 +33,8 @@ backoff_cap = "1s"
 shutdown_grace = "2s"
 [status]
 write_interval = "200ms"
+[store]
+flush_interval = "100ms"
 "#;
 
 pub struct Appliance {
@@ -181,6 +183,18 @@ impl Appliance {
         self.json(&[
             "company", "add", "--name", name, "--url", url, "--rank", "50",
         ])
+    }
+
+    /// Wait until everything the running appliance has committed so far is
+    /// on disk (its next durable commit), so a kill cannot undo it.
+    pub fn wait_for_flush(&self) {
+        let commits = |app: &Self| app.json(&["status"])["durableCommits"].as_u64();
+        let before = commits(self).expect("status shows durableCommits");
+        // Two more: a commit counted just after `before` was read may have
+        // begun before; the second surely began after.
+        self.wait_until("a durable commit", || {
+            commits(self).is_some_and(|n| n >= before + 2)
+        });
     }
 
     /// Jobs with a status, via the CLI.

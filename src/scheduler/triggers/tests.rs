@@ -131,10 +131,7 @@ fn times_missed_while_off_fire_once_on_wake() {
     assert_eq!(report.cron.len(), 2, "each trigger fires once: {report:?}");
     assert_eq!(london(report.cron[0].scheduled), "06-10 10:00");
     assert_eq!(london(report.cron[1].scheduled), "06-10 16:45");
-    let active = store
-        .read(crate::queue::count_by_status)
-        .unwrap()
-        .pending;
+    let active = store.read(crate::queue::count_by_status).unwrap().pending;
     assert_eq!(
         active as usize,
         ids.len(),
