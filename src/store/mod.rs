@@ -291,7 +291,7 @@ impl Drop for Inner {
         // Whatever exits without flushing (a CLI command, an early error)
         // still leaves its lazy commits on disk.
         if self.lazy.load(Ordering::Acquire) > self.flushed.load(Ordering::Acquire) {
-            let flushed = self.db.begin_write().and_then(|t| Ok(t.commit()));
+            let flushed = self.db.begin_write().map(|t| t.commit());
             if !matches!(flushed, Ok(Ok(()))) {
                 tracing::warn!("could not write the last progress to disk at close");
             }
