@@ -71,6 +71,7 @@ fn bench(c: &mut Criterion) {
         policy: RankPolicy::new(&standard_bands()),
         max_attempts: 3,
         pass_interval: Duration::from_secs(60),
+        max_enqueue: 1000,
         cron: Vec::new(),
     };
     let mut g = c.benchmark_group("scheduler_pass_10k");

@@ -69,6 +69,9 @@ pub struct StoreConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerConfig {
     pub pass_interval: Duration,
+    /// Scheduled and catch-up jobs one pass may create; the rest stay due
+    /// and are taken by the next passes, most overdue first.
+    pub max_enqueue_per_pass: usize,
 }
 
 /// One row of the rank → interval table.

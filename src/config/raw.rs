@@ -39,6 +39,7 @@ pub struct RawStore {
 #[serde(deny_unknown_fields, default)]
 pub struct RawScheduler {
     pub pass_interval: Option<String>,
+    pub max_enqueue_per_pass: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -119,6 +119,13 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         );
     }
 
+    let max_enqueue_per_pass = c.int(
+        "scheduler.max_enqueue_per_pass",
+        raw.scheduler.max_enqueue_per_pass,
+        1000,
+        1,
+        1_000_000,
+    ) as usize;
     let pass_interval = c.positive_duration(
         "scheduler.pass_interval",
         raw.scheduler.pass_interval,
@@ -263,7 +270,10 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
             cache_size,
             flush_interval,
         },
-        scheduler: SchedulerConfig { pass_interval },
+        scheduler: SchedulerConfig {
+            pass_interval,
+            max_enqueue_per_pass,
+        },
         schedule,
         queue: QueueConfig {
             lease,

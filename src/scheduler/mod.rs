@@ -29,7 +29,7 @@ pub use triggers::CronFired;
 use crate::clock::SharedClock;
 use crate::model::{Company, CompanyState, Id, JobSource, Timestamp};
 use crate::queue::{self, EnqueueRequest};
-use crate::store::{self, Result, Store, View};
+use crate::store::{self, Commit, Result, Store, View};
 
 /// Meta key holding the time of the last pass (ms).
 pub const LAST_PASS_KEY: &str = "scheduler.last_pass";
@@ -99,6 +99,8 @@ pub struct PassSettings {
     /// The expected time between passes: a longer gap means the machine was
     /// off, asleep, or its clock moved forward.
     pub pass_interval: Duration,
+    /// Scheduled and catch-up jobs one pass may create.
+    pub max_enqueue: usize,
     pub cron: Vec<crate::config::CronTrigger>,
 }
 
@@ -108,6 +110,7 @@ impl PassSettings {
             policy: RankPolicy::new(&cfg.schedule.bands),
             max_attempts: cfg.queue.max_attempts,
             pass_interval: cfg.scheduler.pass_interval,
+            max_enqueue: cfg.scheduler.max_enqueue_per_pass,
             cron: cfg.schedule.cron.clone(),
         }
     }
@@ -140,17 +143,36 @@ pub struct PassReport {
     pub cron: Vec<CronFired>,
 }
 
+/// The time of the last pass is written to the store at least this often, so
+/// an idle appliance's passes do not write on every tick.
+const LAST_PASS_PERSIST: Duration = Duration::from_secs(600);
+
 /// One scheduler pass in one transaction, committed lazily (a pass lost to a
 /// power cut is simply made again). `source` is upgraded to `catch_up` when
-/// the pass follows a gap.
+/// the pass follows a gap. The last pass's time is read from the store.
 pub fn run_pass(
     store: &Store,
     now: Timestamp,
     settings: &PassSettings,
-    mut source: JobSource,
+    source: JobSource,
 ) -> Result<PassReport> {
-    store.write_lazy(|tx| {
-        let last = store::meta_get(tx, LAST_PASS_KEY)?.map(|ms| Timestamp::from_millis(ms as i64));
+    run_pass_after(store, now, settings, source, None)
+}
+
+/// [`run_pass`] for a loop that remembers its own last pass (`previous`): a
+/// pass that finds nothing to do then writes nothing, except the pass time
+/// every [`LAST_PASS_PERSIST`].
+pub fn run_pass_after(
+    store: &Store,
+    now: Timestamp,
+    settings: &PassSettings,
+    mut source: JobSource,
+    previous: Option<Timestamp>,
+) -> Result<PassReport> {
+    store.write_as(|tx| {
+        let persisted =
+            store::meta_get(tx, LAST_PASS_KEY)?.map(|ms| Timestamp::from_millis(ms as i64));
+        let last = previous.or(persisted);
         let gap = settings.pass_interval * 2 + Duration::from_secs(60);
         let jump = match last {
             Some(l) if now < l.minus(BACKWARD_SLACK) => Some(ClockJump::Backward(l.since(now))),
@@ -169,6 +191,9 @@ pub fn run_pass(
         let mut enqueued = 0;
         let n = due.len().max(1);
         for (i, d) in due.iter().enumerate() {
+            if enqueued >= settings.max_enqueue {
+                break;
+            }
             if tx.jobs_active().get(d.company_id)?.is_some() {
                 continue;
             }
@@ -183,8 +208,18 @@ pub fn run_pass(
             }
         }
         let cron = triggers::fire(tx, now, &settings.cron, &companies, settings.max_attempts)?;
-        store::meta_set(tx, LAST_PASS_KEY, now.key())?;
-        Ok(PassReport {
+        // Without a remembered previous pass, cron triggers may have been
+        // seen for the first time (and written): always commit then.
+        let changed = previous.is_none()
+            || enqueued > 0
+            || pulled_back > 0
+            || jump.is_some()
+            || !cron.is_empty()
+            || persisted.is_none_or(|p| now.since(p) >= LAST_PASS_PERSIST);
+        if changed {
+            store::meta_set(tx, LAST_PASS_KEY, now.key())?;
+        }
+        let report = PassReport {
             at: Some(now),
             considered: companies.len(),
             due: due.len(),
@@ -192,7 +227,15 @@ pub fn run_pass(
             jump,
             pulled_back,
             cron,
-        })
+        };
+        Ok((
+            report,
+            if changed {
+                Commit::Lazy
+            } else {
+                Commit::Unchanged
+            },
+        ))
     })
 }
 
@@ -262,15 +305,17 @@ pub struct Scheduler {
 impl Scheduler {
     pub async fn run(self, cancel: CancellationToken) {
         let mut source = JobSource::CatchUp;
+        let mut previous = None;
         loop {
             let now = self.clock.now();
             let settings = self.settings.clone();
             let result = self
                 .store
-                .run(move |s| run_pass(s, now, &settings, source))
+                .run(move |s| run_pass_after(s, now, &settings, source, previous))
                 .await;
             match result {
                 Ok(report) => {
+                    previous = Some(now);
                     match report.jump {
                         Some(ClockJump::Forward(d)) => tracing::info!(
                             gap = %humantime::format_duration(d),

@@ -18,6 +18,7 @@ pub(super) fn settings() -> PassSettings {
         policy: policy(),
         max_attempts: 3,
         pass_interval: Duration::from_secs(60),
+        max_enqueue: 1000,
         cron: Vec::new(),
     }
 }
@@ -259,4 +260,58 @@ fn a_retry_waiting_past_a_backward_jump_becomes_runnable() {
     run_pass(&store, back, &settings(), JobSource::Scheduled).unwrap();
     let claimed = store.write(|tx| queue::claim(tx, back, HOUR)).unwrap();
     assert_eq!(claimed.map(|j| j.company_id), Some(ids[0]));
+}
+
+#[test]
+fn a_pass_with_nothing_to_do_writes_nothing_but_the_pass_time_every_ten_minutes() {
+    let (_d, store, _ids) = setup(&[90]);
+    run_pass(&store, T0, &settings(), JobSource::Scheduled).unwrap();
+    drain(&store, T0);
+    store.flush().unwrap();
+    let minute = T0.plus(Duration::from_secs(60));
+    let r = run_pass_after(&store, minute, &settings(), JobSource::Scheduled, Some(T0)).unwrap();
+    assert_eq!((r.enqueued, r.jump), (0, None));
+    assert!(!store.has_unflushed(), "an idle pass commits nothing");
+    assert_eq!(last_pass(&store).unwrap(), Some(T0));
+    let later = T0.plus(Duration::from_secs(660));
+    run_pass_after(
+        &store,
+        later,
+        &settings(),
+        JobSource::Scheduled,
+        Some(minute),
+    )
+    .unwrap();
+    assert!(store.has_unflushed());
+    assert_eq!(last_pass(&store).unwrap(), Some(later));
+}
+
+#[test]
+fn a_pass_creates_at_most_max_enqueue_jobs_and_the_next_passes_take_the_rest() {
+    let (_d, store, ids) = setup(&[90, 80, 70, 60, 50]);
+    let mut s = settings();
+    s.max_enqueue = 2;
+    let first = run_pass(&store, T0, &s, JobSource::CatchUp).unwrap();
+    assert_eq!((first.due, first.enqueued), (5, 2));
+    let second = run_pass(
+        &store,
+        T0.plus(Duration::from_secs(60)),
+        &s,
+        JobSource::Scheduled,
+    )
+    .unwrap();
+    assert_eq!(
+        second.enqueued, 2,
+        "the two queued are skipped, two more come"
+    );
+    let third = run_pass(
+        &store,
+        T0.plus(Duration::from_secs(120)),
+        &s,
+        JobSource::Scheduled,
+    )
+    .unwrap();
+    assert_eq!(third.enqueued, 1);
+    let order = drain(&store, T0.plus(Duration::from_secs(120)));
+    assert_eq!(order.len(), ids.len(), "every company got exactly one job");
 }

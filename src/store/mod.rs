@@ -134,6 +134,8 @@ pub enum Commit {
     /// next durable commit or [`Store::flush`]: a power cut may undo it. For
     /// routine progress whose loss only means a scrape runs again.
     Lazy,
+    /// `f` wrote nothing: the transaction is dropped, costing no disk work.
+    Unchanged,
 }
 
 impl std::fmt::Debug for Store {
@@ -227,6 +229,10 @@ impl Store {
             let mut tables = Tx::open(&txn)?;
             f(&mut tables)?
         };
+        if how == Commit::Unchanged {
+            txn.abort()?;
+            return Ok(out);
+        }
         if how == Commit::Lazy {
             // Refused only in redb's multi-process modes, which are not used.
             txn.set_durability(redb::Durability::None)
@@ -241,6 +247,7 @@ impl Store {
                 self.inner.flushed.fetch_max(covers, Ordering::AcqRel);
                 self.inner.durable.fetch_add(1, Ordering::AcqRel);
             }
+            Commit::Unchanged => {}
         }
         Ok(out)
     }
