@@ -161,7 +161,7 @@ pub fn run_pass(
 
 /// [`run_pass`] for a loop that remembers its own last pass (`previous`): a
 /// pass that finds nothing to do then writes nothing, except the pass time
-/// every [`LAST_PASS_PERSIST`].
+/// every ten minutes.
 pub fn run_pass_after(
     store: &Store,
     now: Timestamp,
