@@ -17,9 +17,8 @@ use scoutly::store::{self, Store};
 
 #[path = "pages.rs"]
 mod pages;
-#[path = "scheduler.rs"]
-#[allow(dead_code)]
-mod scheduler_seed;
+#[path = "seed.rs"]
+mod seed;
 
 const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
 
@@ -110,7 +109,12 @@ fn idle_rss() {
     {
         let s = Store::open(&dir.path().join("data/scoutly.redb")).unwrap();
         let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-        scheduler_seed::seed(&s, now, true);
+        let size = seed::Size {
+            companies: 10_000,
+            users: 1_000,
+            prefs_per_user: 100,
+        };
+        seed::seed(&s, size, now, Some(now));
     }
     // Default settings: a pass a minute, status files every 5 s.
     let child = start(dir.path(), "");

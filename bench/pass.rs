@@ -12,61 +12,23 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use scoutly::config::standard_bands;
-use scoutly::model::{FetchMode, JobSource, NewCompany, Rank, Role, Timestamp};
+use scoutly::model::{JobSource, Timestamp};
 use scoutly::scheduler::{PassSettings, RankPolicy, run_pass};
-use scoutly::store::{self, Store};
+use scoutly::store::Store;
 
 const COMPANIES: u64 = 100_000;
 const USERS: u64 = 10_000;
 const PREFS_PER_USER: u64 = 100;
 const NOW: Timestamp = Timestamp::from_millis(1_767_225_600_000);
 
-fn seed(path: &Path, scraped_at: Option<Timestamp>) {
-    let store = Store::open(path).unwrap();
-    for chunk in 0..COMPANIES / 10_000 {
-        store
-            .write(|tx| {
-                for i in chunk * 10_000..(chunk + 1) * 10_000 {
-                    let mut c = store::insert_company(
-                        tx,
-                        NewCompany {
-                            name: format!("company-{i}"),
-                            urls: vec![format!("https://c{i}.example/careers")],
-                            mode: FetchMode::Auto,
-                            include: vec![],
-                            exclude: vec![],
-                        },
-                        NOW,
-                    )?;
-                    c.health.last_success = scraped_at;
-                    store::put_company(tx, &c)?;
-                }
-                Ok(())
-            })
-            .unwrap();
-    }
-    for chunk in 0..USERS / 500 {
-        store
-            .write(|tx| {
-                for u in chunk * 500..(chunk + 1) * 500 {
-                    let user = store::insert_user(
-                        tx,
-                        &format!("user-{u}"),
-                        Role::User,
-                        store::hash_token(&format!("t{u}")),
-                        NOW,
-                    )?;
-                    for k in 0..PREFS_PER_USER {
-                        let company = 1 + (u * 7_919 + k * 104_729) % COMPANIES;
-                        let rank = Rank::new(1 + ((u + k) % 100) as i64).unwrap();
-                        store::track(tx, user.id, company, rank, NOW)?;
-                    }
-                }
-                Ok(())
-            })
-            .unwrap();
-    }
-}
+#[path = "seed.rs"]
+mod seed;
+
+const SIZE: seed::Size = seed::Size {
+    companies: COMPANIES,
+    users: USERS,
+    prefs_per_user: PREFS_PER_USER,
+};
 
 fn measure(path: &Path) {
     let store = Store::open(path).unwrap();
@@ -115,7 +77,7 @@ fn main() {
     ] {
         let path = dir.path().join(format!("{}.redb", scraped.is_some()));
         let t = Instant::now();
-        seed(&path, scraped);
+        seed::seed(&Store::open(&path).unwrap(), SIZE, NOW, scraped);
         println!(
             "{name}: seeded {COMPANIES} companies, {USERS} users, {} preferences in {:.0} s, file {:.0} MiB",
             USERS * PREFS_PER_USER,

@@ -16,10 +16,10 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use scoutly::model::{FetchMode, JobSource, NewCompany, Timestamp};
+use scoutly::model::{JobSource, Timestamp};
 use scoutly::queue::retention::{Retention, prune_batch};
 use scoutly::queue::{self, EnqueueRequest};
-use scoutly::store::{self, Store};
+use scoutly::store::Store;
 
 const COMPANIES: u64 = 1_000;
 const LEASE: Duration = Duration::from_secs(300);
@@ -61,27 +61,17 @@ fn fsync_floor(dir: &Path) -> (Duration, Duration) {
     (times[times.len() / 2], times[times.len() * 99 / 100])
 }
 
+#[path = "seed.rs"]
+mod seed;
+
+/// Companies only: the queue needs one per active job.
 fn seed(store: &Store) -> Vec<u64> {
-    store
-        .write(|tx| {
-            (0..COMPANIES)
-                .map(|i| {
-                    store::insert_company(
-                        tx,
-                        NewCompany {
-                            name: format!("company-{i}"),
-                            urls: vec![format!("https://c{i}.example/careers")],
-                            mode: FetchMode::Auto,
-                            include: vec![],
-                            exclude: vec![],
-                        },
-                        T0,
-                    )
-                    .map(|c| c.id)
-                })
-                .collect()
-        })
-        .unwrap()
+    let size = seed::Size {
+        companies: COMPANIES,
+        users: 0,
+        prefs_per_user: 0,
+    };
+    seed::seed(store, size, T0, None)
 }
 
 /// `n` lifecycles, one transaction per transition.

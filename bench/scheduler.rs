@@ -7,61 +7,30 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use scoutly::config::standard_bands;
-use scoutly::model::{FetchMode, JobSource, NewCompany, Rank, Role, Timestamp};
+use scoutly::model::{JobSource, Timestamp};
 use scoutly::queue;
 use scoutly::scheduler::{PassSettings, RankPolicy, run_pass};
-use scoutly::store::{self, Store};
+use scoutly::store::Store;
 
 const COMPANIES: u64 = 10_000;
 const USERS: u64 = 1_000;
 const PREFS_PER_USER: u64 = 100;
 
-pub fn seed(store: &Store, now: Timestamp, scraped: bool) {
-    store
-        .write(|tx| {
-            for i in 0..COMPANIES {
-                let c = store::insert_company(
-                    tx,
-                    NewCompany {
-                        name: format!("company-{i}"),
-                        urls: vec![format!("https://c{i}.example/careers")],
-                        mode: FetchMode::Auto,
-                        include: vec![],
-                        exclude: vec![],
-                    },
-                    now,
-                )?;
-                if scraped {
-                    let mut c = c;
-                    c.health.last_success = Some(now);
-                    store::put_company(tx, &c)?;
-                }
-            }
-            for u in 0..USERS {
-                let user = store::insert_user(
-                    tx,
-                    &format!("user-{u}"),
-                    Role::User,
-                    store::hash_token(&format!("t{u}")),
-                    now,
-                )?;
-                for k in 0..PREFS_PER_USER {
-                    let company = 1 + (u * 7919 + k * 104_729) % COMPANIES;
-                    let rank = Rank::new(1 + ((u + k) % 100) as i64).unwrap();
-                    store::track(tx, user.id, company, rank, now)?;
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
-}
+#[path = "seed.rs"]
+mod seed;
+
+const SIZE: seed::Size = seed::Size {
+    companies: COMPANIES,
+    users: USERS,
+    prefs_per_user: PREFS_PER_USER,
+};
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("bench.redb")).unwrap();
     let t0 = Timestamp::from_millis(1_700_000_000_000);
     let started = Instant::now();
-    seed(&store, t0, true);
+    seed::seed(&store, SIZE, t0, Some(t0));
     eprintln!(
         "seeded {COMPANIES} companies, {USERS} users, {} preferences in {:?}",
         USERS * PREFS_PER_USER,

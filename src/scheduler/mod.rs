@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use cron::{CronError, CronSchedule};
 pub use policy::RankPolicy;
-pub use triggers::CronFired;
+pub use triggers::{CronFired, next_fire};
 
 use crate::clock::SharedClock;
 use crate::model::{Company, CompanyState, Id, JobSource, Timestamp};
@@ -359,7 +359,7 @@ impl Scheduler {
             source = JobSource::Scheduled;
             // Wake for the next cron time if it comes before the next pass.
             let until_cron = triggers::next_fire(&self.settings.cron, now)
-                .map(|t| t.since(now) + Duration::from_millis(10));
+                .map(|(t, _)| t.since(now) + Duration::from_millis(10));
             let nap = until_cron.map_or(self.settings.pass_interval, |d| {
                 d.min(self.settings.pass_interval)
             });

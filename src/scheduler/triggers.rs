@@ -91,12 +91,12 @@ pub(super) fn fire(
     Ok(fired)
 }
 
-/// The earliest time after `now` at which any trigger fires.
-pub(super) fn next_fire(triggers: &[CronTrigger], now: Timestamp) -> Option<Timestamp> {
+/// The earliest time after `now` at which any trigger fires, and that trigger.
+pub fn next_fire(triggers: &[CronTrigger], now: Timestamp) -> Option<(Timestamp, &CronTrigger)> {
     triggers
         .iter()
-        .filter_map(|t| t.schedule.next_after(now))
-        .min()
+        .filter_map(|t| Some((t.schedule.next_after(now)?, t)))
+        .min_by_key(|(at, _)| *at)
 }
 
 #[cfg(test)]

@@ -23,15 +23,11 @@ use crate::store::{self, PostingFilter, Result, Store};
 use crate::views::{JobView, PostingView};
 
 fn next_cron(triggers: &[crate::config::CronTrigger], now: Timestamp) -> Option<NextCron> {
-    triggers
-        .iter()
-        .filter_map(|t| Some((t.schedule.next_after(now)?, t)))
-        .min_by_key(|(at, _)| *at)
-        .map(|(at, t)| NextCron {
-            at: at.to_rfc3339(),
-            expr: t.schedule.expr().to_string(),
-            tz: t.schedule.tz_name().to_string(),
-        })
+    crate::scheduler::next_fire(triggers, now).map(|(at, t)| NextCron {
+        at: at.to_rfc3339(),
+        expr: t.schedule.expr().to_string(),
+        tz: t.schedule.tz_name().to_string(),
+    })
 }
 
 /// Active jobs listed in a report (the counts cover all of them).

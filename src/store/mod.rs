@@ -263,7 +263,7 @@ impl Store {
 
     /// Whether lazy commits are waiting for a durable one.
     pub fn has_unflushed(&self) -> bool {
-        self.inner.lazy.load(Ordering::Acquire) > self.inner.flushed.load(Ordering::Acquire)
+        self.inner.has_unflushed()
     }
 
     /// Durable commits made through this handle since the file was opened.
@@ -293,11 +293,17 @@ impl Store {
     }
 }
 
+impl Inner {
+    fn has_unflushed(&self) -> bool {
+        self.lazy.load(Ordering::Acquire) > self.flushed.load(Ordering::Acquire)
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         // Whatever exits without flushing (a CLI command, an early error)
         // still leaves its lazy commits on disk.
-        if self.lazy.load(Ordering::Acquire) > self.flushed.load(Ordering::Acquire) {
+        if self.has_unflushed() {
             let flushed = self.db.begin_write().map(|t| t.commit());
             if !matches!(flushed, Ok(Ok(()))) {
                 tracing::warn!("could not write the last progress to disk at close");

@@ -85,8 +85,6 @@ pub(super) struct Running {
     /// Where the walk stands, when more pages follow; written with the next
     /// heartbeat, then cleared until the walk moves on.
     pub checkpoint: Option<Checkpoint>,
-    /// When progress and lease were last written.
-    pub last_write: tokio::time::Instant,
 }
 
 pub(super) type Progress = Arc<Mutex<Running>>;
@@ -112,7 +110,6 @@ impl Pipeline {
             pct: 0,
             counters: JobCounters::default(),
             checkpoint: None,
-            last_write: tokio::time::Instant::now(),
         }));
         let deadline = async {
             cancel.cancelled().await;
@@ -148,10 +145,11 @@ impl Pipeline {
     /// (cancelled, rescued, reclaimed). The claim is checked every
     /// [`CLAIM_CHECK`] with a read-only transaction, so a cancelled job stops
     /// within about a second; the lease and progress are written at most every
-    /// [`Self::persist_every`], so a long job does not write to the SSD on
-    /// every page.
+    /// `progress_interval` (and always well within the lease), so a long job
+    /// does not write to the SSD on every page.
     async fn heartbeats(&self, job: &Job, progress: &Progress) {
-        let persist_every = self.persist_every();
+        let persist_every = self.progress_interval.min(self.queue.lease() / 3);
+        let mut last_write = tokio::time::Instant::now();
         // Never spin, however short the interval a test configures.
         let tick = CLAIM_CHECK
             .min(persist_every)
@@ -161,24 +159,18 @@ impl Pipeline {
             if !self.still_ours(job).await {
                 return;
             }
-            let due = {
-                let mut live = lock(progress);
-                (live.last_write.elapsed() >= persist_every)
-                    .then(|| (live.pct, live.counters, live.checkpoint.take()))
-            };
-            if let Some((pct, counters, checkpoint)) = due {
-                if !self.beat(job, pct, counters, checkpoint).await {
-                    return;
-                }
-                lock(progress).last_write = tokio::time::Instant::now();
+            if last_write.elapsed() < persist_every {
+                continue;
             }
+            let (pct, counters, checkpoint) = {
+                let mut live = lock(progress);
+                (live.pct, live.counters, live.checkpoint.take())
+            };
+            if !self.beat(job, pct, counters, checkpoint).await {
+                return;
+            }
+            last_write = tokio::time::Instant::now();
         }
-    }
-
-    /// How often progress, lease and checkpoint may be written: the
-    /// configured interval, and always well within the lease.
-    fn persist_every(&self) -> Duration {
-        self.progress_interval.min(self.queue.lease() / 3)
     }
 
     async fn still_ours(&self, job: &Job) -> bool {

@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::CronFired;
 use crate::config::CronTrigger;
-use crate::model::{JobSource, JobStatus, Timestamp};
+use crate::model::{Job, JobSource, JobStatus, Timestamp};
 use crate::scheduler::tests::{drain, settings, setup};
 use crate::scheduler::{CronSchedule, PassSettings, run_pass};
 use crate::store::Store;
@@ -41,6 +41,16 @@ fn with_cron(triggers: &[(&str, &str, u8)]) -> PassSettings {
         })
         .collect();
     s
+}
+
+/// Every job a cron trigger created.
+fn cron_jobs(store: &Store) -> Vec<Job> {
+    let all = store
+        .read(|rx| crate::queue::list_jobs(rx, &Default::default()))
+        .unwrap();
+    all.into_iter()
+        .filter(|j| j.source == JobSource::Cron)
+        .collect()
 }
 
 /// The seed plan's refresh times: 08:00, 10:00, 14:00, 16:00, 16:45, 22:00.
@@ -105,13 +115,7 @@ fn the_seed_plan_fires_six_times_a_day_each_time_enqueueing_every_tracked_compan
         assert_eq!(f.scheduled, *at, "fired on time");
         assert_eq!(f.enqueued, ids.len(), "every tracked company gets a job");
     }
-    let cron_jobs = store
-        .read(|rx| crate::queue::list_jobs(rx, &Default::default()))
-        .unwrap()
-        .iter()
-        .filter(|j| j.source == JobSource::Cron)
-        .count();
-    assert_eq!(cron_jobs, 12 * ids.len());
+    assert_eq!(cron_jobs(&store).len(), 12 * ids.len());
 }
 
 #[test]
@@ -207,13 +211,7 @@ fn min_rank_limits_which_companies_a_trigger_refreshes() {
         QUARTER,
     );
     assert_eq!(fired.len(), 1);
-    let cron_companies: Vec<u64> = store
-        .read(|rx| crate::queue::list_jobs(rx, &Default::default()))
-        .unwrap()
-        .iter()
-        .filter(|j| j.source == JobSource::Cron)
-        .map(|j| j.company_id)
-        .collect();
+    let cron_companies: Vec<u64> = cron_jobs(&store).iter().map(|j| j.company_id).collect();
     assert_eq!(cron_companies.len(), 2);
     assert!(!cron_companies.contains(&ids[2]), "rank 5 is below 50");
 }
