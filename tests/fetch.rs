@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::site::{Page, Site};
 use scoutly::config::Config;
-use scoutly::fetch::{FetchError, Fetcher};
+use scoutly::fetch::{FailureClass, FetchError, Fetcher};
 
 fn config(site: &Site) -> Config {
     let mut c = Config::defaults();
@@ -47,10 +47,9 @@ fn oversized_body_is_cut_off() {
     site.set("/big", "x".repeat(50_000));
     site.set("/small", "x".repeat(500));
     let cfg = config(&site);
-    assert!(matches!(
-        get(&cfg, &site.url("/big")),
-        Err(FetchError::TooLarge { limit: 10_000, .. })
-    ));
+    let err = get(&cfg, &site.url("/big")).unwrap_err();
+    assert_eq!(err.class, FailureClass::TooLarge);
+    assert!(err.to_string().contains("10000 byte limit"), "{err}");
     assert_eq!(get(&cfg, &site.url("/small")).unwrap().body.len(), 500);
 }
 
@@ -65,7 +64,7 @@ fn slow_page_times_out_and_is_retryable() {
         },
     );
     let err = get(&config(&site), &site.url("/slow")).unwrap_err();
-    assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
+    assert_eq!(err.class, FailureClass::Timeout, "{err}");
     assert!(err.retryable());
 }
 
@@ -81,10 +80,8 @@ fn redirect_limit_is_enforced() {
     site.set("/r5", "end".into());
     let cfg = config(&site);
     let err = get(&cfg, &site.url("/r0")).unwrap_err();
-    assert!(
-        matches!(err, FetchError::TooManyRedirects { limit: 2, .. }),
-        "{err}"
-    );
+    assert_eq!(err.class, FailureClass::TooManyRedirects, "{err}");
+    assert!(err.to_string().contains("more than 2 redirects"), "{err}");
     assert_eq!(get(&cfg, &site.url("/r3")).unwrap().body, b"end");
 }
 
@@ -100,7 +97,7 @@ fn redirect_into_a_refused_private_address_is_not_followed() {
         page(302, "", Some(format!("http://{lan_addr}/admin"))),
     );
     let err = get(&config(&site), &site.url("/jump")).unwrap_err();
-    assert!(matches!(err, FetchError::Refused { .. }), "{err}");
+    assert_eq!(err.class, FailureClass::UnsafeRedirect, "{err}");
     assert!(err.to_string().contains("127.0.0.2"), "{err}");
     assert!(
         lan.accept().is_err(),
@@ -110,7 +107,7 @@ fn redirect_into_a_refused_private_address_is_not_followed() {
     let mut open = config(&site);
     open.fetch.allow_private_targets = true;
     let err = get(&open, &site.url("/jump")).unwrap_err();
-    assert!(!matches!(err, FetchError::Refused { .. }), "{err}");
+    assert_ne!(err.class, FailureClass::UnsafeRedirect, "{err}");
 }
 
 #[test]

@@ -50,6 +50,8 @@ pub struct Config {
     pub status: StatusConfig,
     pub readiness: ReadinessConfig,
     pub retention: RetentionConfig,
+    pub breaker: BreakerConfig,
+    pub quarantine: QuarantineConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,15 +136,57 @@ pub struct FetchConfig {
     pub max_body: u64,
     pub max_redirects: usize,
     pub max_pages: usize,
+    /// `{version}` and `{contact}` are replaced when sent.
     pub user_agent: String,
+    pub contact_url: String,
     pub product_token: String,
+    /// How long a fetched robots.txt is trusted.
+    pub robots_cache: Duration,
+    /// Browser identities to present instead of the honest User-Agent; empty
+    /// by default.
+    pub identities: Vec<Identity>,
     pub job_boards: BTreeMap<String, url::Url>,
+}
+
+/// A consistent set of browser headers (`[[fetch.identities]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub user_agent: String,
+    pub accept: String,
+    pub accept_language: String,
+    pub sec_ch_ua: Option<String>,
+    pub sec_ch_ua_mobile: Option<String>,
+    pub sec_ch_ua_platform: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolitenessConfig {
     pub delay: Duration,
     pub jitter: f64,
+    /// Longest `Retry-After` honoured; longer asks are cut to this.
+    pub max_retry_after: Duration,
+    /// Longest delay a host's repeated pushback can grow to.
+    pub max_delay: Duration,
+}
+
+/// Per-host circuit breaker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakerConfig {
+    /// Consecutive host failures that open the circuit.
+    pub failures: u32,
+    /// First cool-off; doubles with each reopening up to `max_cool_off`.
+    pub cool_off: Duration,
+    pub max_cool_off: Duration,
+}
+
+/// When a failing company stops being scheduled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuarantineConfig {
+    /// Circuit openings since the last success.
+    pub after_opens: u32,
+    /// Time since the first failure after the last success.
+    pub after_failing_for: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +250,7 @@ impl Config {
         self.fetch
             .user_agent
             .replace("{version}", env!("CARGO_PKG_VERSION"))
+            .replace("{contact}", &self.fetch.contact_url)
     }
 }
 

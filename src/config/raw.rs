@@ -19,6 +19,8 @@ pub struct RawConfig {
     pub status: RawStatus,
     pub readiness: RawReadiness,
     pub retention: RawRetention,
+    pub breaker: RawBreaker,
+    pub quarantine: RawQuarantine,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,8 +97,38 @@ pub struct RawFetch {
     pub max_redirects: Option<i64>,
     pub max_pages: Option<i64>,
     pub user_agent: Option<String>,
+    pub contact_url: Option<String>,
     pub product_token: Option<String>,
+    pub robots_cache: Option<String>,
+    pub identities: Option<Vec<RawIdentity>>,
     pub job_boards: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentity {
+    pub name: Option<String>,
+    pub user_agent: String,
+    pub accept: Option<String>,
+    pub accept_language: Option<String>,
+    pub sec_ch_ua: Option<String>,
+    pub sec_ch_ua_mobile: Option<String>,
+    pub sec_ch_ua_platform: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawBreaker {
+    pub failures: Option<i64>,
+    pub cool_off: Option<String>,
+    pub max_cool_off: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawQuarantine {
+    pub after_opens: Option<i64>,
+    pub after_failing_for: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +136,8 @@ pub struct RawFetch {
 pub struct RawPoliteness {
     pub delay: Option<String>,
     pub jitter: Option<f64>,
+    pub max_retry_after: Option<String>,
+    pub max_delay: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,25 +1,45 @@
-//! Getting pages: HTTP with time, size and redirect limits, behind the
-//! address guard and per-host pacing.
+//! Getting pages politely: HTTP with time, size and redirect limits, behind
+//! the address guard, robots.txt, per-host pacing and circuit breakers.
 //!
 //! Invariants:
 //! - every request has a connect timeout, a total timeout and a body cap
 //!   (DESIGN.md invariant 4); a body past the cap is cut off, not buffered;
 //! - at most one request per host is in flight, with a randomised courtesy
-//!   delay between requests (invariant 5);
+//!   delay between requests (invariant 5), stretched by `Crawl-delay`,
+//!   `Retry-After` and repeated pushback;
+//! - no page is requested before its host's robots.txt has been read, nor
+//!   when it forbids the page for our product token, nor while robots.txt is
+//!   unreachable;
 //! - a non-public address is never connected to unless allowed by config,
-//!   whether it comes from the URL, DNS or a redirect.
+//!   whether it comes from the URL, DNS or a redirect;
+//! - every failure carries a [`FailureClass`].
 
+pub mod breaker;
+mod error;
 pub mod guard;
+mod identity;
 pub mod pacing;
+mod request;
+pub mod robots;
+mod robots_cache;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use reqwest::header;
 use reqwest::redirect;
 use url::Url;
 
 use crate::config::Config;
+use crate::model::PageCache;
+pub use breaker::Breakers;
+pub use error::{FailureClass, FetchError, is_bot_wall};
 pub use guard::{AddressPolicy, RefusedTarget};
+pub use identity::Identities;
 pub use pacing::HostPacer;
+pub use robots_cache::{RobotsVerdict, UNREACHABLE_RECHECK};
+
+use request::{Limits, Overflow};
 
 /// A fetched page.
 #[derive(Debug, Clone)]
@@ -28,58 +48,18 @@ pub struct Page {
     pub url: Url,
     pub status: u16,
     pub body: Vec<u8>,
+    /// Validators to send with the next request for this page (`next` is
+    /// left for the caller, who knows the pagination).
+    pub validators: PageCache,
 }
 
-/// Why a fetch failed; `class()` names the failure for users and metrics.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("{url}: refused: {reason}")]
-    Refused { url: String, reason: String },
-    #[error("{url}: timed out ({detail})")]
-    Timeout { url: String, detail: String },
-    #[error("{url}: cannot connect: {detail}")]
-    Connect { url: String, detail: String },
-    #[error("{url}: body larger than the {limit} byte limit (fetch.max_body)")]
-    TooLarge { url: String, limit: u64 },
-    #[error("{url}: more than {limit} redirects (fetch.max_redirects)")]
-    TooManyRedirects { url: String, limit: usize },
-    #[error("{url}: HTTP status {status}")]
-    Status { url: String, status: u16 },
-    #[error("{url}: {detail}")]
-    Other { url: String, detail: String },
-}
-
-impl FetchError {
-    pub fn class(&self) -> &'static str {
-        match self {
-            Self::Refused { .. } => "refused",
-            Self::Timeout { .. } => "timeout",
-            Self::Connect { .. } => "connect",
-            Self::TooLarge { .. } => "too_large",
-            Self::TooManyRedirects { .. } => "redirects",
-            Self::Status { .. } => "status",
-            Self::Other { .. } => "other",
-        }
-    }
-
-    /// Worth trying again later: transient network trouble and server-side
-    /// errors, not refusals or pages that are gone.
-    pub fn retryable(&self) -> bool {
-        match self {
-            Self::Timeout { .. } | Self::Connect { .. } | Self::Other { .. } => true,
-            Self::Status { status, .. } => *status == 429 || *status >= 500,
-            Self::Refused { .. } | Self::TooLarge { .. } | Self::TooManyRedirects { .. } => false,
-        }
-    }
-
-    /// Needs a human: the URL is gone or refused.
-    pub fn needs_attention(&self) -> bool {
-        match self {
-            Self::Status { status, .. } => matches!(status, 404 | 410 | 401 | 403),
-            Self::Refused { .. } => true,
-            _ => false,
-        }
-    }
+/// What a fetch found.
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    Page(Page),
+    /// `304 Not Modified`: the page is as it was when its validators were
+    /// stored.
+    NotModified,
 }
 
 /// The HTTP fetcher shared by all workers.
@@ -88,6 +68,11 @@ pub struct Fetcher {
     client: reqwest::Client,
     policy: Arc<AddressPolicy>,
     pacer: Arc<HostPacer>,
+    breakers: Arc<Breakers>,
+    identities: Arc<Identities>,
+    robots_cache: Arc<robots_cache::RobotsCache>,
+    robots_ttl: Duration,
+    product_token: String,
     max_body: u64,
     max_redirects: usize,
 }
@@ -104,12 +89,10 @@ impl Fetcher {
             allow_private: cfg.fetch.allow_private_targets,
             allowed: cfg.fetch.allowed_private.clone(),
         });
-        let max_redirects = cfg.fetch.max_redirects;
         let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent())
             .connect_timeout(cfg.fetch.connect_timeout)
             .timeout(cfg.fetch.timeout)
-            // Redirects are followed in `get`, so each hop is checked and paced.
+            // Redirects are followed in `request`, so each hop is checked and paced.
             .redirect(redirect::Policy::none())
             .dns_resolver(guard::GuardedResolver {
                 policy: policy.clone(),
@@ -117,150 +100,133 @@ impl Fetcher {
             .no_proxy()
             .pool_max_idle_per_host(1)
             .build()
-            .map_err(|e| FetchError::Other {
-                url: String::new(),
-                detail: format!("cannot build the HTTP client: {e}"),
+            .map_err(|e| {
+                FetchError::new(
+                    FailureClass::Other,
+                    "",
+                    format!("cannot build the HTTP client: {e}"),
+                )
             })?;
         Ok(Self {
             client,
             policy,
-            pacer: Arc::new(HostPacer::new(cfg.politeness.delay, cfg.politeness.jitter)),
+            pacer: Arc::new(HostPacer::new(&cfg.politeness)),
+            breakers: Arc::new(Breakers::new(&cfg.breaker)),
+            identities: Arc::new(Identities::new(&cfg.user_agent(), &cfg.fetch.identities)),
+            robots_cache: Arc::default(),
+            robots_ttl: cfg.fetch.robots_cache,
+            product_token: cfg.fetch.product_token.clone(),
             max_body: cfg.fetch.max_body,
-            max_redirects,
+            max_redirects: cfg.fetch.max_redirects,
         })
     }
 
-    /// GET a page politely, following up to `fetch.max_redirects` redirects.
-    /// Every hop is checked against the address policy and waits its host's
-    /// turn. A final status other than 2xx is an error.
+    /// GET a page; any answer but a 2xx page is an error.
     pub async fn get(&self, url: &Url) -> Result<Page, FetchError> {
-        let shown = url.to_string();
-        let mut current = url.clone();
-        let mut hops = 0;
-        loop {
-            precheck(&self.policy, &current).map_err(|reason| FetchError::Refused {
-                url: shown.clone(),
-                reason: format!("{current}: {reason}"),
-            })?;
-            let host = current.host_str().unwrap_or_default().to_string();
-            let permit = self.pacer.acquire(&host).await;
-            let resp = self
-                .client
-                .get(current.clone())
-                .send()
-                .await
-                .map_err(|e| self.classify(&shown, e))?;
-            if resp.status().is_redirection()
-                && let Some(location) = resp.headers().get(reqwest::header::LOCATION)
-            {
-                hops += 1;
-                if hops > self.max_redirects {
-                    return Err(FetchError::TooManyRedirects {
-                        url: shown,
-                        limit: self.max_redirects,
-                    });
-                }
-                current = location
-                    .to_str()
-                    .ok()
-                    .and_then(|l| current.join(l).ok())
-                    .ok_or_else(|| FetchError::Other {
-                        url: shown.clone(),
-                        detail: format!("redirect from {current} to an invalid location"),
-                    })?;
-                drop(permit);
-                continue;
-            }
-            let page = self.read_body(&shown, resp, current).await;
-            drop(permit);
-            return page;
+        match self.fetch(url, None).await? {
+            Fetched::Page(p) => Ok(p),
+            Fetched::NotModified => Err(FetchError::new(
+                FailureClass::Other,
+                url.as_str(),
+                "304 Not Modified to an unconditional request",
+            )),
         }
     }
 
-    async fn read_body(
-        &self,
-        shown: &str,
-        mut resp: reqwest::Response,
-        url: Url,
-    ) -> Result<Page, FetchError> {
-        let status = resp.status().as_u16();
-        if !resp.status().is_success() {
-            return Err(FetchError::Status {
-                url: shown.to_string(),
-                status,
-            });
+    /// GET a page politely: the host's circuit must be closed and robots.txt
+    /// must allow it; `cached` makes the request conditional.
+    pub async fn fetch(&self, url: &Url, cached: Option<&PageCache>) -> Result<Fetched, FetchError> {
+        let host = url.host_str().unwrap_or_default().to_string();
+        if let Err(open) = self.breakers.admit(&host) {
+            let mut e = FetchError::new(
+                FailureClass::CircuitOpen,
+                url.as_str(),
+                format!(
+                    "{host} failed repeatedly; its circuit is open for another {} (breaker.*)",
+                    humantime::format_duration(Duration::from_secs(open.retry_in.as_secs()))
+                ),
+            );
+            e.retry_after = Some(open.retry_in);
+            return Err(e);
         }
-        let too_large = || FetchError::TooLarge {
-            url: shown.to_string(),
-            limit: self.max_body,
+        self.robots_gate(url).await?;
+        let limits = Limits {
+            max_body: self.max_body,
+            overflow: Overflow::Fail,
         };
-        if resp.content_length().is_some_and(|n| n > self.max_body) {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(shown, e))? {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(too_large());
+        let result = self.request(url, limits, cached).await.and_then(|raw| {
+            let shown = url.as_str();
+            match raw.status {
+                304 if cached.is_some() => Ok(Fetched::NotModified),
+                s if (200..300).contains(&s) && !is_bot_wall(s, &raw.body) => {
+                    Ok(Fetched::Page(page_of(raw)))
+                }
+                s => {
+                    let wall = is_bot_wall(s, &raw.body);
+                    let class = if wall {
+                        FailureClass::Blocked
+                    } else {
+                        error::status_class(s)
+                    };
+                    let detail = if wall {
+                        format!("HTTP {s} with a captcha or bot-wall page")
+                    } else {
+                        format!("HTTP status {s}")
+                    };
+                    let mut e = FetchError::new(class, shown, detail);
+                    e.status = Some(s);
+                    e.retry_after = request::retry_after(&raw.headers);
+                    Err(e)
+                }
             }
-            body.extend_from_slice(&chunk);
+        });
+        let failure = result.as_ref().err().map(|e| e.class);
+        if failure == Some(FailureClass::Blocked) {
+            self.identities.switch(&host);
         }
-        Ok(Page { url, status, body })
+        match self.breakers.record(&host, failure) {
+            breaker::Opened::For(cool_off) => result.map_err(|mut e| {
+                e.opened_circuit = Some(cool_off);
+                e
+            }),
+            breaker::Opened::No => result,
+        }
     }
 
-    fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
-        let url = url.to_string();
-        let mut source: Option<&dyn std::error::Error> = Some(&e);
-        while let Some(s) = source {
-            if let Some(r) = s.downcast_ref::<RefusedTarget>() {
-                return FetchError::Refused {
-                    url,
-                    reason: r.0.clone(),
-                };
-            }
-            source = s.source();
+    /// Forget `url`'s host failures (the operator resumed its company).
+    pub fn reset_host(&self, url: &Url) {
+        if let Some(host) = url.host_str() {
+            self.breakers.reset(host);
         }
-        let detail = error_chain(&e);
-        if e.is_timeout() {
-            FetchError::Timeout { url, detail }
-        } else if e.is_connect() {
-            FetchError::Connect { url, detail }
-        } else {
-            FetchError::Other { url, detail }
-        }
+    }
+
+    /// Hosts whose circuit is open now.
+    pub fn open_circuits(&self) -> usize {
+        self.breakers.open_count()
+    }
+
+    /// The product token robots.txt is matched against.
+    pub fn product_token(&self) -> &str {
+        &self.product_token
     }
 }
 
-/// Refuse non-web schemes and IP-literal hosts the policy forbids (names are
-/// checked by the resolver).
-fn precheck(policy: &AddressPolicy, url: &Url) -> Result<(), String> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("scheme {:?} is not http or https", url.scheme()));
-    }
-    let port = url.port_or_known_default().unwrap_or(0);
-    let ip = match url.host() {
-        Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
-        Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
-        Some(url::Host::Domain(_)) => return Ok(()),
-        None => return Err("URL has no host".into()),
+fn page_of(raw: request::Raw) -> Page {
+    let text = |name: header::HeaderName| {
+        raw.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
     };
-    if policy.permits(std::net::SocketAddr::new(ip, port)) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{ip} is not a public address; set fetch.allow_private_targets = true to allow it"
-        ))
+    let validators = PageCache {
+        etag: text(header::ETAG),
+        last_modified: text(header::LAST_MODIFIED),
+        next: None,
+    };
+    Page {
+        url: raw.url,
+        status: raw.status,
+        body: raw.body,
+        validators,
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }

@@ -1,94 +1,170 @@
-//! Per-host politeness: one request in flight per host, and a randomised
-//! courtesy delay between the end of one request and the start of the next.
+//! Per-host politeness: one request in flight per host, and a delay between
+//! the end of one request and the start of the next.
+//!
+//! The delay after a request is the largest of:
+//! - the courtesy delay × a uniform random factor in `[1 - jitter, 1 + jitter]`,
+//!   times the host's slow-down factor;
+//! - the host's robots.txt `Crawl-delay`;
+//! - the `Retry-After` of a 429 or 503 answer (capped by
+//!   `politeness.max_retry_after`).
+//!
+//! Each 429 or 503 doubles the host's slow-down factor; each other answer
+//! divides it by 1.25 (never below 1), so a host that pushed back once is
+//! approached carefully for a while. The grown delay is capped by
+//! `politeness.max_delay`.
 //!
 //! Uses tokio's clock so paused-time tests can drive it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::OwnedMutexGuard;
 use tokio::time::Instant;
 
+use crate::config::PolitenessConfig;
+
+/// How much each pushback multiplies a host's delay, and each ordinary answer
+/// divides it by.
+const GROW: f64 = 2.0;
+const SHRINK: f64 = 1.25;
+
 #[derive(Debug)]
 pub struct HostPacer {
-    delay: Duration,
-    jitter: f64,
-    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>,
+    cfg: PolitenessConfig,
+    hosts: Mutex<HashMap<String, Host>>,
+}
+
+#[derive(Debug, Clone)]
+struct Host {
+    slot: Arc<tokio::sync::Mutex<Slot>>,
+    /// robots.txt `Crawl-delay` in milliseconds; set without waiting for the
+    /// host's turn.
+    crawl_delay_ms: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    not_before: Option<Instant>,
+    factor: f64,
+}
+
+/// How the server answered, for the pacing that follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Anything that is not pushback (including errors).
+    Ordinary,
+    /// 429 or 503, with the `Retry-After` if the server gave one.
+    Pushback(Option<Duration>),
 }
 
 /// Held while a request to a host is in flight; dropping it starts the
-/// host's courtesy delay.
+/// host's delay.
 #[derive(Debug)]
 pub struct HostPermit {
-    guard: OwnedMutexGuard<Option<Instant>>,
-    delay: Duration,
+    guard: OwnedMutexGuard<Slot>,
+    crawl_delay_ms: Arc<AtomicU64>,
+    courtesy: Duration,
+    cfg: PolitenessConfig,
+    answer: Answer,
+}
+
+impl HostPermit {
+    /// Record how the server answered.
+    pub fn answered(&mut self, answer: Answer) {
+        self.answer = answer;
+    }
+
+    /// The host's current slow-down factor (1 when it never pushed back).
+    pub fn factor(&self) -> f64 {
+        self.guard.factor
+    }
 }
 
 impl Drop for HostPermit {
     fn drop(&mut self) {
-        *self.guard = Some(Instant::now() + self.delay);
+        let slot = &mut *self.guard;
+        let mut wait_at_least = Duration::ZERO;
+        match self.answer {
+            Answer::Ordinary => slot.factor = (slot.factor / SHRINK).max(1.0),
+            Answer::Pushback(after) => {
+                slot.factor = (slot.factor * GROW).min(1e6);
+                wait_at_least = after.unwrap_or_default().min(self.cfg.max_retry_after);
+            }
+        }
+        let grown = self
+            .courtesy
+            .mul_f64(slot.factor)
+            .min(self.cfg.max_delay.max(self.courtesy));
+        let crawl_delay = Duration::from_millis(self.crawl_delay_ms.load(Ordering::Relaxed));
+        let delay = grown.max(crawl_delay).max(wait_at_least);
+        slot.not_before = Some(Instant::now() + delay);
     }
 }
 
 impl HostPacer {
-    pub fn new(delay: Duration, jitter: f64) -> Self {
+    pub fn new(cfg: &PolitenessConfig) -> Self {
         Self {
-            delay,
-            jitter: jitter.clamp(0.0, 1.0),
+            cfg: cfg.clone(),
             hosts: Mutex::new(HashMap::new()),
         }
     }
 
+    fn host(&self, host: &str) -> Host {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .entry(host.to_ascii_lowercase())
+            .or_insert_with(|| Host {
+                slot: Arc::new(tokio::sync::Mutex::new(Slot {
+                    not_before: None,
+                    factor: 1.0,
+                })),
+                crawl_delay_ms: Arc::new(AtomicU64::new(0)),
+            })
+            .clone()
+    }
+
+    /// The host's robots.txt `Crawl-delay` (or none); applies from the end of
+    /// the request in flight.
+    pub fn set_crawl_delay(&self, host: &str, delay: Option<Duration>) {
+        let ms = delay.unwrap_or_default().as_millis().min(u64::MAX as u128) as u64;
+        self.host(host).crawl_delay_ms.store(ms, Ordering::Relaxed);
+    }
+
     /// Wait for the host's turn. Requests to other hosts are not held up.
     pub async fn acquire(&self, host: &str) -> HostPermit {
-        let slot = {
-            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-            hosts
-                .entry(host.to_ascii_lowercase())
-                .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(None)))
-                .clone()
-        };
-        let guard = slot.lock_owned().await;
-        if let Some(not_before) = *guard {
+        let entry = self.host(host);
+        let guard = entry.slot.lock_owned().await;
+        if let Some(not_before) = guard.not_before {
             tokio::time::sleep_until(not_before).await;
         }
         HostPermit {
             guard,
-            delay: self.next_delay(),
+            crawl_delay_ms: entry.crawl_delay_ms,
+            courtesy: self.courtesy(),
+            cfg: self.cfg.clone(),
+            answer: Answer::Ordinary,
         }
     }
 
-    fn next_delay(&self) -> Duration {
+    fn courtesy(&self) -> Duration {
+        let jitter = self.cfg.jitter.clamp(0.0, 1.0);
         let u: f64 = rand::random();
-        self.delay
-            .mul_f64(1.0 - self.jitter + 2.0 * self.jitter * u)
+        self.cfg.delay.mul_f64(1.0 - jitter + 2.0 * jitter * u)
     }
+}
+
+/// Parse a `Retry-After` value: delay-seconds or an HTTP-date (relative to
+/// `now`). A date in the past means no wait.
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or_default())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn one_request_per_host_with_delay_between() {
-        let pacer = Arc::new(HostPacer::new(Duration::from_secs(5), 0.5));
-        let start = Instant::now();
-        let p1 = pacer.acquire("a.example").await;
-        // Another host is not held up.
-        let other = pacer.acquire("b.example").await;
-        assert_eq!(Instant::now(), start);
-        drop(other);
-        let pacer2 = pacer.clone();
-        let second = tokio::spawn(async move {
-            let _p = pacer2.acquire("A.example").await;
-            Instant::now()
-        });
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        drop(p1);
-        let at = second.await.unwrap();
-        let waited = at - start;
-        assert!(waited >= Duration::from_millis(3500), "{waited:?}");
-        assert!(waited <= Duration::from_millis(8500), "{waited:?}");
-    }
-}
+mod tests;

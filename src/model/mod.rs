@@ -5,6 +5,7 @@
 //! are written, `http` and `control` decide how they are shown.
 
 mod company;
+mod failure;
 mod job;
 mod posting;
 mod rank;
@@ -12,8 +13,9 @@ mod time;
 mod user;
 
 pub use company::{Company, CompanyHealth, CompanyState, FetchMode, NewCompany};
+pub use failure::{FailureClass, FailureStats, RECENT_FAILURES, RecentFailure};
 pub use job::{Checkpoint, Job, JobCounters, JobSource, JobStatus};
-pub use posting::{AttentionItem, NewLink, Posting, SnapshotEntry};
+pub use posting::{AttentionItem, NewLink, PageCache, Posting, SnapshotEntry};
 pub use rank::{Rank, RankError};
 pub use time::Timestamp;
 pub use user::{Preference, Role, User};

@@ -40,3 +40,13 @@ pub struct AttentionItem {
     pub reason: String,
     pub since: Timestamp,
 }
+
+/// What a committed scrape learnt about one page, so the next request can be
+/// conditional: its validators, and where its pagination led (a 304 answer
+/// has no body to find the next page in).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PageCache {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next: Option<String>,
+}

@@ -68,6 +68,12 @@ impl Record for crate::model::SnapshotEntry {
 impl Record for crate::model::AttentionItem {
     const TABLE: &'static str = "attention";
 }
+impl Record for crate::model::FailureStats {
+    const TABLE: &'static str = "company_failures";
+}
+impl Record for crate::model::PageCache {
+    const TABLE: &'static str = "page_cache";
+}
 
 #[cfg(test)]
 mod tests {

@@ -101,6 +101,13 @@ pub fn patch_company(tx: &mut Tx<'_>, id: Id, patch: CompanyPatch) -> Result<Com
     if let Some(exclude) = patch.exclude {
         company.exclude = exclude;
     }
+    let before = get_company(tx, id)?;
+    if (&before.urls, &before.include, &before.exclude, before.mode)
+        != (&company.urls, &company.include, &company.exclude, company.mode)
+    {
+        // Unchanged pages must be read again under the new settings.
+        super::clear_page_cache(tx, id)?;
+    }
     put_company(tx, &company)?;
     Ok(company)
 }
@@ -135,6 +142,8 @@ pub fn remove_company(tx: &mut Tx<'_>, id: Id) -> Result<Company> {
         tx.postings.remove(p)?;
     }
     tx.attention.remove(id)?;
+    tx.company_failures.remove(id)?;
+    super::clear_page_cache(tx, id)?;
     Ok(company)
 }
 

@@ -14,6 +14,7 @@
 
 pub mod codec;
 mod companies;
+mod health;
 mod postings;
 mod schema;
 pub mod tables;
@@ -367,6 +368,10 @@ pub(crate) mod tests;
 pub use companies::{
     get_company, insert_company, list_companies, patch_company, put_company, record_failure,
     record_success, remove_company,
+};
+pub use health::{
+    clear_page_cache, failure_stats, page_cache, put_page_cache, quarantine, record_failure_class,
+    record_success_streak, resume, set_circuit_open,
 };
 pub use postings::{
     clear_attention, count_postings, has_snapshot, list_attention, list_postings, record_links,

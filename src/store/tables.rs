@@ -10,6 +10,8 @@
 //!   a final status drops its checkpoint in the same transaction.
 //! - `company_names`/`user_names` hold lowercase names, unique.
 //! - `prefs_by_user` mirrors `prefs` with the key reversed.
+//! - `company_failures` and `page_cache` hold only existing companies: removing
+//!   a company removes its rows.
 
 use redb::{
     ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction,
@@ -43,6 +45,10 @@ pub const JOBS_LEASES: TableDefinition<(u64, u64), ()> = TableDefinition::new("j
 pub const SNAPSHOTS: TableDefinition<(u64, &str), Bytes> = TableDefinition::new("snapshots");
 pub const POSTINGS: TableDefinition<u64, Bytes> = TableDefinition::new("postings");
 pub const ATTENTION: TableDefinition<u64, Bytes> = TableDefinition::new("attention");
+/// company id → FailureStats.
+pub const COMPANY_FAILURES: TableDefinition<u64, Bytes> = TableDefinition::new("company_failures");
+/// (company, page URL) → PageCache: validators of the page as last committed.
+pub const PAGE_CACHE: TableDefinition<(u64, &str), Bytes> = TableDefinition::new("page_cache");
 
 /// Read access shared by read-only and read-write transactions, so each
 /// query is written once.
@@ -73,6 +79,8 @@ pub trait View {
     fn snapshots(&self) -> &Self::Snap;
     fn postings(&self) -> &Self::Rec;
     fn attention(&self) -> &Self::Rec;
+    fn company_failures(&self) -> &Self::Rec;
+    fn page_cache(&self) -> &Self::Snap;
 }
 
 macro_rules! tables {
@@ -94,6 +102,8 @@ macro_rules! tables {
             pub snapshots: $tbl<$($lt,)? (u64, &'static str), Bytes>,
             pub postings: $tbl<$($lt,)? u64, Bytes>,
             pub attention: $tbl<$($lt,)? u64, Bytes>,
+            pub company_failures: $tbl<$($lt,)? u64, Bytes>,
+            pub page_cache: $tbl<$($lt,)? (u64, &'static str), Bytes>,
         }
 
         impl$(<$lt>)? View for $name$(<$lt>)? {
@@ -122,6 +132,8 @@ macro_rules! tables {
             fn snapshots(&self) -> &Self::Snap { &self.snapshots }
             fn postings(&self) -> &Self::Rec { &self.postings }
             fn attention(&self) -> &Self::Rec { &self.attention }
+            fn company_failures(&self) -> &Self::Rec { &self.company_failures }
+            fn page_cache(&self) -> &Self::Snap { &self.page_cache }
         }
 
         impl$(<$lt>)? $name$(<$lt>)? {
@@ -143,6 +155,8 @@ macro_rules! tables {
                     snapshots: txn.open_table(SNAPSHOTS)?,
                     postings: txn.open_table(POSTINGS)?,
                     attention: txn.open_table(ATTENTION)?,
+                    company_failures: txn.open_table(COMPANY_FAILURES)?,
+                    page_cache: txn.open_table(PAGE_CACHE)?,
                 })
             }
         }

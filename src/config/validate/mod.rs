@@ -1,25 +1,27 @@
 //! Raw config → typed [`Config`], collecting every problem before reporting.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::raw::{self, RawConfig};
+use super::raw::RawConfig;
 use super::values::{DURATION_ALLOWED, SIZE_ALLOWED, parse_duration, parse_size};
 use super::{
-    BackoffConfig, Config, ConfigError, CronTrigger, FetchConfig, HttpConfig, JOB_BOARDS,
-    PolitenessConfig, QueueConfig, RankBand, ReadinessConfig, RetentionConfig, ScheduleConfig,
-    SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig, frequent_bands, standard_bands,
+    BackoffConfig, Config, ConfigError, HttpConfig, QueueConfig, ReadinessConfig,
+    RetentionConfig, SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig,
 };
-use crate::scheduler::{CronError, CronSchedule};
 
 /// Collects problems while converting raw values.
-struct Check {
-    problems: Vec<String>,
+pub(super) struct Check {
+    pub(super) problems: Vec<String>,
 }
 
+mod fetch;
+mod schedule;
+
+use schedule::schedule;
+
 impl Check {
-    fn duration(&mut self, key: &str, raw: Option<String>, default: &str) -> Duration {
+    pub(super) fn duration(&mut self, key: &str, raw: Option<String>, default: &str) -> Duration {
         let text = raw.unwrap_or_else(|| default.to_string());
         match parse_duration(&text) {
             Some(d) => d,
@@ -30,7 +32,7 @@ impl Check {
         }
     }
 
-    fn positive_duration(&mut self, key: &str, raw: Option<String>, default: &str) -> Duration {
+    pub(super) fn positive_duration(&mut self, key: &str, raw: Option<String>, default: &str) -> Duration {
         let d = self.duration(key, raw.clone(), default);
         if d.is_zero() && raw.as_deref().and_then(parse_duration).is_some() {
             self.bad(
@@ -42,7 +44,7 @@ impl Check {
         d
     }
 
-    fn size(&mut self, key: &str, raw: Option<String>, default: &str) -> u64 {
+    pub(super) fn size(&mut self, key: &str, raw: Option<String>, default: &str) -> u64 {
         let text = raw.unwrap_or_else(|| default.to_string());
         match parse_size(&text) {
             Some(n) => n,
@@ -53,7 +55,7 @@ impl Check {
         }
     }
 
-    fn int(&mut self, key: &str, raw: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
+    pub(super) fn int(&mut self, key: &str, raw: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
         let v = raw.unwrap_or(default);
         if (min..=max).contains(&v) {
             v
@@ -67,7 +69,7 @@ impl Check {
         }
     }
 
-    fn float(&mut self, key: &str, raw: Option<f64>, default: f64, min: f64, max: f64) -> f64 {
+    pub(super) fn float(&mut self, key: &str, raw: Option<f64>, default: f64, min: f64, max: f64) -> f64 {
         let v = raw.unwrap_or(default);
         if v.is_finite() && v >= min && v <= max {
             v
@@ -81,7 +83,7 @@ impl Check {
         }
     }
 
-    fn bad(&mut self, key: &str, value: &str, allowed: &str) {
+    pub(super) fn bad(&mut self, key: &str, value: &str, allowed: &str) {
         self.problems.push(format!(
             "`{key}` = {value} is not allowed: expected {allowed}"
         ));
@@ -176,63 +178,8 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         "10s",
     );
 
-    let f = raw.fetch;
-    let product_token = f.product_token.unwrap_or_else(|| "scoutly".into());
-    if product_token.is_empty()
-        || !product_token
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-    {
-        c.bad(
-            "fetch.product_token",
-            &format!("{product_token:?}"),
-            "letters, digits, '-' and '_' only (RFC 9309)",
-        );
-    }
-    let mut job_boards = BTreeMap::new();
-    for (name, base) in f.job_boards.unwrap_or_default() {
-        let key = format!("fetch.job_boards.{name}");
-        if !JOB_BOARDS.contains(&name.as_str()) {
-            c.bad(
-                &key,
-                &format!("{base:?}"),
-                &format!("a board among {}", JOB_BOARDS.join(", ")),
-            );
-            continue;
-        }
-        match url::Url::parse(&base) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                job_boards.insert(name, u);
-            }
-            _ => c.bad(
-                &key,
-                &format!("{base:?}"),
-                "an http(s) base URL such as \"http://127.0.0.1:9000\"",
-            ),
-        }
-    }
-    let fetch = FetchConfig {
-        allow_private_targets: f.allow_private_targets.unwrap_or(false),
-        allowed_private: Vec::new(),
-        connect_timeout: c.positive_duration("fetch.connect_timeout", f.connect_timeout, "10s"),
-        timeout: c.positive_duration("fetch.timeout", f.timeout, "30s"),
-        max_body: c.size("fetch.max_body", f.max_body, "5MiB"),
-        max_redirects: c.int("fetch.max_redirects", f.max_redirects, 5, 0, 20) as usize,
-        max_pages: c.int("fetch.max_pages", f.max_pages, 10, 1, 1000) as usize,
-        user_agent: f
-            .user_agent
-            .unwrap_or_else(|| "Scoutly/{version} (+https://github.com/scoutly/scoutly)".into()),
-        product_token,
-        job_boards,
-    };
-    if fetch.max_body == 0 {
-        c.bad("fetch.max_body", "0", "a size greater than zero");
-    }
-
-    let politeness = PolitenessConfig {
-        delay: c.duration("politeness.delay", raw.politeness.delay, "5s"),
-        jitter: c.float("politeness.jitter", raw.politeness.jitter, 0.5, 0.0, 1.0),
-    };
+    let (fetch, politeness, breaker, quarantine) =
+        fetch::fetch(&mut c, raw.fetch, raw.politeness, raw.breaker, raw.quarantine);
     let status = StatusConfig {
         write_interval: c.positive_duration(
             "status.write_interval",
@@ -288,88 +235,11 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         },
         fetch,
         politeness,
+        breaker,
+        quarantine,
         status,
         readiness,
         retention,
     })
 }
 
-fn schedule(c: &mut Check, raw: raw::RawSchedule) -> ScheduleConfig {
-    let preset = raw.preset.unwrap_or_else(|| "standard".into());
-    let preset_bands = match preset.as_str() {
-        "standard" => standard_bands(),
-        "frequent" => frequent_bands(),
-        other => {
-            c.bad(
-                "schedule.preset",
-                &format!("{other:?}"),
-                "\"standard\" or \"frequent\"",
-            );
-            standard_bands()
-        }
-    };
-    let cron = cron_triggers(c, raw.cron.unwrap_or_default());
-    let Some(raw_bands) = raw.bands else {
-        return ScheduleConfig {
-            preset,
-            bands: preset_bands,
-            cron,
-        };
-    };
-    let mut covered = [0u8; 101];
-    let mut out = Vec::new();
-    for (i, b) in raw_bands.into_iter().enumerate() {
-        let key = format!("schedule.bands[{i}]");
-        let range = b.ranks.split_once('-').and_then(|(lo, hi)| {
-            Some((lo.trim().parse::<u8>().ok()?, hi.trim().parse::<u8>().ok()?))
-        });
-        let Some((min, max)) = range.filter(|(lo, hi)| *lo >= 1 && lo <= hi && *hi <= 100) else {
-            c.bad(
-                &format!("{key}.ranks"),
-                &format!("{:?}", b.ranks),
-                "a rank range such as \"81-100\" within 1-100",
-            );
-            continue;
-        };
-        let interval = c.positive_duration(&format!("{key}.interval"), Some(b.interval), "24h");
-        for r in min..=max {
-            covered[r as usize] += 1;
-        }
-        out.push(RankBand { min, max, interval });
-    }
-    let gaps: Vec<usize> = (1..=100).filter(|&r| covered[r] == 0).collect();
-    let overlaps: Vec<usize> = (1..=100).filter(|&r| covered[r] > 1).collect();
-    if !gaps.is_empty() || !overlaps.is_empty() {
-        c.problems.push(format!(
-            "`schedule.bands` must cover ranks 1-100 exactly once; ranks not covered: {gaps:?}, ranks covered twice: {overlaps:?}"
-        ));
-    }
-    out.sort_by_key(|b| std::cmp::Reverse(b.min));
-    ScheduleConfig {
-        preset: "custom".into(),
-        bands: out,
-        cron,
-    }
-}
-
-fn cron_triggers(c: &mut Check, raw: Vec<raw::RawCron>) -> Vec<CronTrigger> {
-    let mut out = Vec::new();
-    for (i, t) in raw.into_iter().enumerate() {
-        let key = format!("schedule.cron[{i}]");
-        let min_rank = c.int(&format!("{key}.min_rank"), t.min_rank, 1, 1, 100) as u8;
-        let Some(tz) = t.tz else {
-            c.problems.push(format!(
-                "`{key}.tz` is missing: give the time zone its times are read in, an IANA name such as \"Europe/London\" or \"UTC\""
-            ));
-            continue;
-        };
-        match CronSchedule::parse(&t.expr, &tz) {
-            Ok(schedule) => out.push(CronTrigger { schedule, min_rank }),
-            Err(e @ CronError::UnknownZone) => {
-                c.problems.push(format!("`{key}.tz` = {tz:?} {e}"));
-            }
-            Err(e) => c.problems.push(format!("`{key}.expr` = {:?} {e}", t.expr)),
-        }
-    }
-    out
-}

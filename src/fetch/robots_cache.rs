@@ -1,0 +1,187 @@
+//! robots.txt per origin: fetched before the first page, cached, and turned
+//! into a verdict for each URL.
+//!
+//! How the robots.txt answer is read (RFC 9309 §2.3.1):
+//! - 2xx: its rules apply (only the first 500 KiB are read);
+//! - 4xx other than 429, or more redirects than allowed: no restrictions;
+//! - 429, 5xx, or no answer at all (timeout, DNS, connect, TLS, a refused
+//!   redirect): the host is unreachable and nothing on it is fetched until a
+//!   later fetch succeeds.
+//!
+//! A file with rules, or a 4xx, is trusted for `fetch.robots_cache` (24 h);
+//! an unreachable host is asked again after at most [`UNREACHABLE_RECHECK`].
+//! One fetch per origin at a time: concurrent jobs wait for it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use url::Url;
+
+use super::error::{FailureClass, FetchError};
+use super::request::{Limits, Overflow};
+use super::robots::{self, Robots};
+use super::Fetcher;
+
+/// How soon an unreachable robots.txt is asked again.
+pub const UNREACHABLE_RECHECK: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default)]
+pub(super) struct RobotsCache {
+    origins: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Entry>>>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    at: Instant,
+    file: RobotsFile,
+}
+
+#[derive(Debug, Clone)]
+enum RobotsFile {
+    Rules { robots: Arc<Robots>, status: u16 },
+    /// 4xx or too many redirects: no restrictions.
+    Unrestricted { status: Option<u16> },
+    Unreachable { status: Option<u16>, detail: String },
+}
+
+/// What robots.txt says about one URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotsVerdict {
+    pub allowed: bool,
+    /// The deciding line, as written.
+    pub rule: Option<String>,
+    /// The robots.txt HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// Why nothing may be fetched, when robots.txt was unreachable.
+    pub unreachable: Option<String>,
+}
+
+fn origin_of(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+impl Fetcher {
+    /// robots.txt's verdict on `url`, fetching the file when the cache has
+    /// no fresh copy.
+    pub async fn robots_verdict(&self, url: &Url) -> RobotsVerdict {
+        let origin = origin_of(url);
+        let slot = {
+            let mut origins = self
+                .robots_cache
+                .origins
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            origins.entry(origin.clone()).or_default().clone()
+        };
+        let mut entry = slot.lock().await;
+        let fresh = entry.as_ref().is_some_and(|e| {
+            let ttl = match e.file {
+                RobotsFile::Unreachable { .. } => UNREACHABLE_RECHECK.min(self.robots_ttl),
+                _ => self.robots_ttl,
+            };
+            e.at.elapsed() < ttl
+        });
+        if !fresh {
+            let file = self.fetch_robots(url).await;
+            *entry = Some(Entry {
+                at: Instant::now(),
+                file,
+            });
+        }
+        let file = &entry.as_ref().expect("just filled").file;
+        match file {
+            RobotsFile::Rules { robots, status } => {
+                let d = robots.decide(&self.product_token, &robots::path_of(url));
+                RobotsVerdict {
+                    allowed: d.allowed,
+                    rule: d.rule,
+                    status: Some(*status),
+                    unreachable: None,
+                }
+            }
+            RobotsFile::Unrestricted { status } => RobotsVerdict {
+                allowed: true,
+                rule: None,
+                status: *status,
+                unreachable: None,
+            },
+            RobotsFile::Unreachable { status, detail } => RobotsVerdict {
+                allowed: false,
+                rule: None,
+                status: *status,
+                unreachable: Some(detail.clone()),
+            },
+        }
+    }
+
+    /// The verdict as a fetch gate: `Ok` when `url` may be fetched.
+    pub(super) async fn robots_gate(&self, url: &Url) -> Result<RobotsVerdict, FetchError> {
+        let v = self.robots_verdict(url).await;
+        let robots_url = robots_url(url);
+        if let Some(detail) = &v.unreachable {
+            return Err(FetchError::new(
+                FailureClass::RobotsUnreachable,
+                url.as_str(),
+                format!(
+                    "{robots_url} {detail}; nothing on this host is fetched until it answers"
+                ),
+            ));
+        }
+        if !v.allowed {
+            return Err(FetchError::new(
+                FailureClass::RobotsDenied,
+                url.as_str(),
+                format!(
+                    "{robots_url} forbids it for {:?} ({})",
+                    self.product_token,
+                    v.rule.as_deref().unwrap_or("no rule")
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    async fn fetch_robots(&self, url: &Url) -> RobotsFile {
+        let target = robots_url(url);
+        let limits = Limits {
+            max_body: robots::MAX_BYTES as u64,
+            overflow: Overflow::Truncate,
+        };
+        let host = url.host_str().unwrap_or_default().to_string();
+        match self.request(&target, limits, None).await {
+            Ok(raw) if (200..300).contains(&raw.status) => {
+                let robots = Robots::parse(&raw.body);
+                self.pacer
+                    .set_crawl_delay(&host, robots.crawl_delay(&self.product_token));
+                RobotsFile::Rules {
+                    robots: Arc::new(robots),
+                    status: raw.status,
+                }
+            }
+            Ok(raw) if raw.status == 429 || raw.status >= 500 => RobotsFile::Unreachable {
+                status: Some(raw.status),
+                detail: format!("answered HTTP {}", raw.status),
+            },
+            Ok(raw) => RobotsFile::Unrestricted {
+                status: Some(raw.status),
+            },
+            Err(e) if e.class == FailureClass::TooManyRedirects => {
+                RobotsFile::Unrestricted { status: None }
+            }
+            Err(e) => RobotsFile::Unreachable {
+                status: None,
+                detail: format!("could not be fetched ({}: {})", e.class, e.detail),
+            },
+        }
+    }
+}
+
+fn robots_url(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_path("/robots.txt");
+    u.set_query(None);
+    u.set_fragment(None);
+    u
+}
