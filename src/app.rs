@@ -108,6 +108,7 @@ fn seed_demo(control: &Control, site: &demo::DemoSite) -> Result<(), AppError> {
                         mode: None,
                         include: None,
                         exclude: None,
+                        resume: false,
                     })
                     .map_err(err)?;
             }
@@ -180,8 +181,10 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         cron: config.schedule.cron.clone(),
         scheduler: sched_state.clone(),
     };
+    let fetcher = Fetcher::new(&config)?;
     let mut control = Control::new(store.clone(), clock.clone(), config.clone());
     control.live = Some(live.clone());
+    control.fetcher = Some(fetcher.clone());
     control.work_available = Some(work_available.clone());
     control.scheduler_wake = Some(scheduler_wake.clone());
 
@@ -197,10 +200,11 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
 
     let pipeline = Arc::new(Pipeline {
         queue: queue.clone(),
-        fetcher: Fetcher::new(&config)?,
+        fetcher,
         clock: clock.clone(),
         max_pages: config.fetch.max_pages,
         progress_interval: config.workers.progress_interval,
+        quarantine: config.quarantine.clone(),
     });
     let pool = WorkerPool {
         pipeline,

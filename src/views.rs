@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::model::{AttentionItem, Company, Job, Posting, Preference, User};
+use crate::model::{AttentionItem, Company, FailureStats, Job, Posting, Preference, User};
 
 fn time(t: Option<crate::model::Timestamp>) -> Option<String> {
     t.map(|t| t.to_rfc3339())
@@ -52,6 +52,44 @@ impl From<&Company> for CompanyView {
             backoff_until: time(c.health.backoff_until),
             last_error: c.health.last_error.clone(),
             created_at: c.created.to_rfc3339(),
+        }
+    }
+}
+
+/// A company's failures: counts by class, the last few, and what the
+/// breaker and quarantine count.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailuresView {
+    pub by_class: std::collections::BTreeMap<&'static str, u64>,
+    pub recent: Vec<RecentFailureView>,
+    pub circuit_opens: u32,
+    pub failing_since: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentFailureView {
+    pub at: String,
+    pub class: &'static str,
+    pub error: String,
+}
+
+impl From<&FailureStats> for FailuresView {
+    fn from(s: &FailureStats) -> Self {
+        Self {
+            by_class: s.by_class.iter().map(|(c, n)| (c.as_str(), *n)).collect(),
+            recent: s
+                .recent
+                .iter()
+                .map(|r| RecentFailureView {
+                    at: r.at.to_rfc3339(),
+                    class: r.class.as_str(),
+                    error: r.error.clone(),
+                })
+                .collect(),
+            circuit_opens: s.circuit_opens,
+            failing_since: time(s.failing_since),
         }
     }
 }

@@ -189,8 +189,7 @@ fn failing_site_is_retried_with_backoff_then_failed_and_gone_page_needs_attentio
         common::site::Page {
             status: 503,
             body: "down".into(),
-            delay: Default::default(),
-            location: None,
+            ..Default::default()
         },
     );
     let app = {

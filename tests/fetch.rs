@@ -27,6 +27,7 @@ fn page(status: u16, body: &str, location: Option<String>) -> Page {
         body: body.into(),
         delay: Duration::ZERO,
         location,
+        ..Page::default()
     }
 }
 

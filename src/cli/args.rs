@@ -140,6 +140,10 @@ pub enum CompanyCmd {
         /// Replaces the exclude patterns.
         #[arg(long)]
         exclude: Vec<String>,
+        /// Take the company out of quarantine (and close its circuit, end its
+        /// backoff): it is scheduled again.
+        #[arg(long)]
+        resume: bool,
     },
     /// Remove a company with its snapshot and postings.
     Remove { company: String },

@@ -160,6 +160,7 @@ fn company_request(c: CompanyCmd) -> Request {
             mode,
             include,
             exclude,
+            resume,
         } => Request::CompanySet {
             company,
             name,
@@ -167,6 +168,7 @@ fn company_request(c: CompanyCmd) -> Request {
             mode,
             include: some(include),
             exclude: some(exclude),
+            resume,
         },
         CompanyCmd::Remove { company } => Request::CompanyRemove { company },
     }

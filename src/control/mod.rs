@@ -26,7 +26,9 @@ use crate::queue::{self, EnqueueRequest, JobFilter, Queue};
 use crate::scheduler::{PassSettings, run_pass};
 use crate::status::{self, Live};
 use crate::store::{self, PostingFilter, Store, StoreError};
-use crate::views::{AttentionView, CompanyView, JobView, PostingView, PreferenceView, UserView};
+use crate::views::{
+    AttentionView, CompanyView, FailuresView, JobView, PostingView, PreferenceView, UserView,
+};
 
 /// Name of the user that holds ranks given with `company add --rank` when no
 /// `--user` is named.
@@ -85,6 +87,9 @@ pub struct Control {
     /// Asks the scheduler for a pass now, after a company becomes tracked
     /// (running appliance only).
     pub scheduler_wake: Option<Arc<tokio::sync::Notify>>,
+    /// The workers' fetcher, whose circuit breakers a resume resets (running
+    /// appliance only).
+    pub fetcher: Option<crate::fetch::Fetcher>,
 }
 
 impl Control {
@@ -98,6 +103,7 @@ impl Control {
             live: None,
             work_available: None,
             scheduler_wake: None,
+            fetcher: None,
         }
     }
 
@@ -160,8 +166,10 @@ impl Control {
                         .find(|a| a.company_id == c.id);
                     Ok((c, snapshot, attention))
                 })?;
+                let failures = self.store.read(|rx| store::failure_stats(rx, c.id))?;
                 let mut v = json!(CompanyView::from(&c));
                 v["snapshotLinks"] = json!(snapshot);
+                v["failures"] = json!(FailuresView::from(&failures));
                 v["attention"] = json!(attention.map(|a| AttentionView::new(&a, c.name.clone())));
                 Ok(v)
             }
@@ -172,12 +180,24 @@ impl Control {
                 mode,
                 include,
                 exclude,
+                resume,
             } => {
                 let patch = validate::patch(name, urls, mode, include, exclude)?;
                 let c = self.store.write(|tx| {
                     let id = store::company_by_ref(tx, &company)?.id;
+                    if resume {
+                        store::resume(tx, id)?;
+                    }
                     store::patch_company(tx, id, patch)
                 })?;
+                if resume {
+                    if let Some(f) = &self.fetcher {
+                        for u in c.urls.iter().filter_map(|u| url::Url::parse(u).ok()) {
+                            f.reset_host(&u);
+                        }
+                    }
+                    self.wake_scheduler();
+                }
                 Ok(json!(CompanyView::from(&c)))
             }
             Request::CompanyRemove { company } => {

@@ -28,6 +28,9 @@ pub enum Request {
         mode: Option<String>,
         include: Option<Vec<String>>,
         exclude: Option<Vec<String>>,
+        /// Clear quarantine, open circuit and backoff.
+        #[serde(default)]
+        resume: bool,
     },
     CompanyRemove {
         company: String,

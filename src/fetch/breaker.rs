@@ -151,11 +151,19 @@ mod tests {
 
         tokio::time::advance(Duration::from_secs(60)).await;
         assert!(b.admit("h").is_ok(), "the probe goes out");
-        assert_eq!(b.admit("h").unwrap_err().retry_in, Duration::ZERO, "one probe only");
+        assert_eq!(
+            b.admit("h").unwrap_err().retry_in,
+            Duration::ZERO,
+            "one probe only"
+        );
         assert_eq!(b.record("h", T), Opened::For(Duration::from_secs(120)));
         tokio::time::advance(Duration::from_secs(120)).await;
         assert!(b.admit("h").is_ok());
-        assert_eq!(b.record("h", T), Opened::For(Duration::from_secs(200)), "capped");
+        assert_eq!(
+            b.record("h", T),
+            Opened::For(Duration::from_secs(200)),
+            "capped"
+        );
         tokio::time::advance(Duration::from_secs(200)).await;
         assert!(b.admit("h").is_ok());
         assert_eq!(b.record("h", None), Opened::No, "a good probe closes it");

@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn honest_by_default() {
         let ids = Identities::new("Scoutly/1 (+https://x.example)", &[]);
-        assert_eq!(ids.headers("a")[USER_AGENT], "Scoutly/1 (+https://x.example)");
+        assert_eq!(
+            ids.headers("a")[USER_AGENT],
+            "Scoutly/1 (+https://x.example)"
+        );
         ids.switch("a");
         assert_eq!(ids.name("a"), "honest");
     }

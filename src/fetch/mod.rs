@@ -135,7 +135,11 @@ impl Fetcher {
 
     /// GET a page politely: the host's circuit must be closed and robots.txt
     /// must allow it; `cached` makes the request conditional.
-    pub async fn fetch(&self, url: &Url, cached: Option<&PageCache>) -> Result<Fetched, FetchError> {
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        cached: Option<&PageCache>,
+    ) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or_default().to_string();
         if let Err(open) = self.breakers.admit(&host) {
             let mut e = FetchError::new(

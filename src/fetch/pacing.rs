@@ -47,6 +47,9 @@ struct Host {
 #[derive(Debug)]
 struct Slot {
     not_before: Option<Instant>,
+    /// When the last request ended: `Crawl-delay` counts from here, so a
+    /// delay learnt from robots.txt applies to the very next request.
+    last_end: Option<Instant>,
     factor: f64,
 }
 
@@ -64,7 +67,6 @@ pub enum Answer {
 #[derive(Debug)]
 pub struct HostPermit {
     guard: OwnedMutexGuard<Slot>,
-    crawl_delay_ms: Arc<AtomicU64>,
     courtesy: Duration,
     cfg: PolitenessConfig,
     answer: Answer,
@@ -97,9 +99,9 @@ impl Drop for HostPermit {
             .courtesy
             .mul_f64(slot.factor)
             .min(self.cfg.max_delay.max(self.courtesy));
-        let crawl_delay = Duration::from_millis(self.crawl_delay_ms.load(Ordering::Relaxed));
-        let delay = grown.max(crawl_delay).max(wait_at_least);
-        slot.not_before = Some(Instant::now() + delay);
+        let now = Instant::now();
+        slot.not_before = Some(now + grown.max(wait_at_least));
+        slot.last_end = Some(now);
     }
 }
 
@@ -118,6 +120,7 @@ impl HostPacer {
             .or_insert_with(|| Host {
                 slot: Arc::new(tokio::sync::Mutex::new(Slot {
                     not_before: None,
+                    last_end: None,
                     factor: 1.0,
                 })),
                 crawl_delay_ms: Arc::new(AtomicU64::new(0)),
@@ -136,12 +139,15 @@ impl HostPacer {
     pub async fn acquire(&self, host: &str) -> HostPermit {
         let entry = self.host(host);
         let guard = entry.slot.lock_owned().await;
-        if let Some(not_before) = guard.not_before {
-            tokio::time::sleep_until(not_before).await;
+        let crawl_delay = Duration::from_millis(entry.crawl_delay_ms.load(Ordering::Relaxed));
+        let turn = guard
+            .not_before
+            .max(guard.last_end.map(|end| end + crawl_delay));
+        if let Some(at) = turn {
+            tokio::time::sleep_until(at).await;
         }
         HostPermit {
             guard,
-            crawl_delay_ms: entry.crawl_delay_ms,
             courtesy: self.courtesy(),
             cfg: self.cfg.clone(),
             answer: Answer::Ordinary,
@@ -163,7 +169,11 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or_default())
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]

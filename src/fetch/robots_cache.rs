@@ -19,10 +19,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use url::Url;
 
+use super::Fetcher;
 use super::error::{FailureClass, FetchError};
 use super::request::{Limits, Overflow};
 use super::robots::{self, Robots};
-use super::Fetcher;
 
 /// How soon an unreachable robots.txt is asked again.
 pub const UNREACHABLE_RECHECK: Duration = Duration::from_secs(60);
@@ -40,10 +40,18 @@ struct Entry {
 
 #[derive(Debug, Clone)]
 enum RobotsFile {
-    Rules { robots: Arc<Robots>, status: u16 },
+    Rules {
+        robots: Arc<Robots>,
+        status: u16,
+    },
     /// 4xx or too many redirects: no restrictions.
-    Unrestricted { status: Option<u16> },
-    Unreachable { status: Option<u16>, detail: String },
+    Unrestricted {
+        status: Option<u16>,
+    },
+    Unreachable {
+        status: Option<u16>,
+        detail: String,
+    },
 }
 
 /// What robots.txt says about one URL.
@@ -124,9 +132,7 @@ impl Fetcher {
             return Err(FetchError::new(
                 FailureClass::RobotsUnreachable,
                 url.as_str(),
-                format!(
-                    "{robots_url} {detail}; nothing on this host is fetched until it answers"
-                ),
+                format!("{robots_url} {detail}; nothing on this host is fetched until it answers"),
             ));
         }
         if !v.allowed {

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 pub use ops::{
     EnqueueRequest, Enqueued, cancel, check_claim, checkpoint_of, claim, complete, enqueue, fail,
-    get_job, heartbeat, pull_back_pending, release, rescue_all, rescue_expired, retry,
+    fail_after, get_job, heartbeat, pull_back_pending, release, rescue_all, rescue_expired, retry,
     save_checkpoint,
 };
 pub use query::{

@@ -316,11 +316,27 @@ pub fn fail(
     cfg: &BackoffConfig,
     unit: f64,
 ) -> Result<Job> {
+    fail_after(tx, id, error, retryable, now, cfg, unit, Duration::ZERO)
+}
+
+/// [`fail`], with a retry no sooner than `at_least` from now (the server's
+/// `Retry-After`, an open circuit's cool-off).
+#[allow(clippy::too_many_arguments)]
+pub fn fail_after(
+    tx: &mut Tx<'_>,
+    id: Id,
+    error: &str,
+    retryable: bool,
+    now: Timestamp,
+    cfg: &BackoffConfig,
+    unit: f64,
+    at_least: Duration,
+) -> Result<Job> {
     let mut job = get_job(tx, id)?;
     expect_status(&job, &[JobStatus::InProgress], "failed")?;
     job.error = Some(error.to_string());
     if retryable && job.attempt < job.max_attempts {
-        let wait = backoff::delay(cfg, job.attempt, unit);
+        let wait = backoff::delay(cfg, job.attempt, unit).max(at_least);
         to_pending(tx, &mut job, now.plus(wait))?;
     } else {
         to_terminal(tx, &mut job, JobStatus::Failed, now)?;

@@ -103,7 +103,12 @@ pub fn patch_company(tx: &mut Tx<'_>, id: Id, patch: CompanyPatch) -> Result<Com
     }
     let before = get_company(tx, id)?;
     if (&before.urls, &before.include, &before.exclude, before.mode)
-        != (&company.urls, &company.include, &company.exclude, company.mode)
+        != (
+            &company.urls,
+            &company.include,
+            &company.exclude,
+            company.mode,
+        )
     {
         // Unchanged pages must be read again under the new settings.
         super::clear_page_cache(tx, id)?;

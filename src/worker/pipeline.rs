@@ -13,9 +13,11 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::walk::Scraped;
 use crate::clock::SharedClock;
+use crate::config::QuarantineConfig;
 use crate::fetch::{FetchError, Fetcher};
-use crate::model::{Checkpoint, Job, JobCounters, JobStatus, NewLink, Timestamp};
+use crate::model::{Checkpoint, FailureClass, Job, JobCounters, JobStatus, Timestamp};
 use crate::queue::{self, Queue, backoff};
 use crate::store::{self, Commit, StoreError};
 
@@ -44,6 +46,7 @@ pub struct Pipeline {
     pub max_pages: usize,
     /// Progress and lease are written at most this often.
     pub progress_interval: Duration,
+    pub quarantine: QuarantineConfig,
 }
 
 /// How often a running job checks that it still holds its claim.
@@ -51,19 +54,44 @@ pub const CLAIM_CHECK: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub(super) struct Failure {
+    pub class: FailureClass,
     pub error: String,
     pub retryable: bool,
     pub attention: Option<String>,
+    /// The job is not retried sooner than this (`Retry-After`, open circuit).
+    pub retry_after: Option<Duration>,
+    /// This failure opened the host's circuit for this long.
+    pub opened_circuit: Option<Duration>,
+}
+
+impl Failure {
+    /// A failure no retry can mend (a bad pattern or URL); `attention` puts
+    /// the message in front of a human.
+    pub fn fixed(class: FailureClass, message: String, attention: bool) -> Self {
+        Failure {
+            class,
+            attention: attention.then(|| message.clone()),
+            error: format!("{class}: {message}"),
+            retryable: false,
+            retry_after: None,
+            opened_circuit: None,
+        }
+    }
 }
 
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Self {
+        let attention = e.needs_attention().then(|| match e.class {
+            FailureClass::RobotsDenied => format!("robots.txt forbids the careers page: {e}"),
+            _ => format!("careers page unreachable: {e}"),
+        });
         Failure {
+            class: e.class,
             retryable: e.retryable(),
-            attention: e
-                .needs_attention()
-                .then(|| format!("careers page unreachable: {e}")),
-            error: format!("{}: {e}", e.class()),
+            attention,
+            error: format!("{}: {e}", e.class),
+            retry_after: e.retry_after,
+            opened_circuit: e.opened_circuit,
         }
     }
 }
@@ -71,9 +99,12 @@ impl From<FetchError> for Failure {
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         Failure {
+            class: FailureClass::Other,
             error: format!("store: {e}"),
             retryable: true,
             attention: None,
+            retry_after: None,
+            opened_circuit: None,
         }
     }
 }
@@ -240,19 +271,16 @@ impl Pipeline {
         }
     }
 
-    async fn commit(
-        &self,
-        job: &Job,
-        result: Result<(Vec<NewLink>, JobCounters), Failure>,
-    ) -> JobOutcome {
+    async fn commit(&self, job: &Job, result: Result<Scraped, Failure>) -> JobOutcome {
         let backoff_cfg = self.queue.config().backoff;
+        let quarantine_cfg = self.quarantine.clone();
         let unit: f64 = rand::random();
         let claimed = job;
         let job = job.clone();
         let r = self
             .while_claimed(claimed, move |tx, now| {
                 match result {
-                    Ok((links, mut counters)) => {
+                    Ok(Scraped { links, mut counters, caches }) => {
                         // The first successful scrape records what was already
                         // there; an empty first page makes later links news.
                         let baseline = store::get_company(tx, job.company_id)?
@@ -266,7 +294,11 @@ impl Pipeline {
                         }
                         queue::complete(tx, job.id, counters, now)?;
                         store::record_success(tx, job.company_id, now)?;
+                        store::record_success_streak(tx, job.company_id)?;
                         store::clear_attention(tx, job.company_id)?;
+                        for (url, entry) in &caches {
+                            store::put_page_cache(tx, job.company_id, url, entry)?;
+                        }
                         // News is on disk before anyone hears of it; a check
                         // that found nothing new (or a baseline) may be lost
                         // to a power cut and simply runs again.
@@ -284,7 +316,21 @@ impl Pipeline {
                         ))
                     }
                     Err(f) => {
-                        let after = queue::fail(tx, job.id, &f.error, f.retryable, now, &backoff_cfg, unit)?;
+                        let stats = store::record_failure_class(
+                            tx,
+                            job.company_id,
+                            f.class,
+                            &f.error,
+                            now,
+                            f.opened_circuit.is_some(),
+                        )?;
+                        if let Some(cool_off) = f.opened_circuit {
+                            store::set_circuit_open(tx, job.company_id, now.plus(cool_off))?;
+                        }
+                        let quarantined = quarantine_reason(&quarantine_cfg, &stats, now);
+                        let retryable = f.retryable && quarantined.is_none();
+                        let wait = f.retry_after.unwrap_or_default();
+                        let after = queue::fail_after(tx, job.id, &f.error, retryable, now, &backoff_cfg, unit, wait)?;
                         let final_attempt = after.status == JobStatus::Failed;
                         let company = store::get_company(tx, job.company_id)?;
                         // Health counts every failed attempt, so the company's backoff
@@ -297,6 +343,11 @@ impl Pipeline {
                         store::record_failure(tx, job.company_id, now, &f.error, until)?;
                         if let Some(reason) = &f.attention {
                             store::set_attention(tx, job.company_id, reason, now)?;
+                        }
+                        if let Some(reason) = &quarantined {
+                            // The hook notifications will hang on.
+                            tracing::warn!(company = job.company_id, %reason, "company quarantined");
+                            store::quarantine(tx, job.company_id, reason, now)?;
                         }
                         Ok((
                             JobOutcome::Failed {
@@ -328,4 +379,39 @@ impl Pipeline {
         }
         JobOutcome::Released
     }
+}
+
+/// Why the company should be quarantined after this failure, if it should:
+/// its circuit opened too often, or it has failed for too long.
+fn quarantine_reason(
+    cfg: &QuarantineConfig,
+    stats: &crate::model::FailureStats,
+    now: Timestamp,
+) -> Option<String> {
+    let why = if stats.circuit_opens >= cfg.after_opens {
+        format!(
+            "its host's circuit opened {} times without a successful scrape (quarantine.after_opens = {})",
+            stats.circuit_opens, cfg.after_opens
+        )
+    } else if let Some(since) = stats.failing_since
+        && now.since(since) >= cfg.after_failing_for
+    {
+        format!(
+            "every scrape since {since} failed (quarantine.after_failing_for = {})",
+            humantime::format_duration(cfg.after_failing_for)
+        )
+    } else {
+        return None;
+    };
+    let last: Vec<String> = stats
+        .recent
+        .iter()
+        .rev()
+        .take(3)
+        .map(|r| format!("{} {}", r.at, r.error))
+        .collect();
+    Some(format!(
+        "quarantined: {why}; last errors: {}. Fix the cause, then `scoutly company set ID --resume`.",
+        last.join(" | ")
+    ))
 }

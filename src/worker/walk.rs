@@ -12,6 +12,12 @@
 //! not yet postings (postings are made only when the job commits), so
 //! resuming never counts a link twice. Pages fetched after the last save are
 //! fetched again.
+//!
+//! Requests are conditional when the page cache has validators for the page
+//! (ETag, Last-Modified). A `304 Not Modified` costs no parsing: its links
+//! are already in the snapshot, and the cache remembers where its pagination
+//! led. The validators of pages read in full are returned for the commit to
+//! store with the links (see `store::health`).
 
 use std::collections::HashSet;
 
@@ -19,16 +25,13 @@ use url::Url;
 
 use super::pipeline::{Failure, Pipeline, Progress, lock};
 use crate::extract::{self, LinkFilter};
-use crate::model::{Checkpoint, Company, Job, JobCounters, NewLink};
+use crate::fetch::Fetched;
+use crate::model::{Checkpoint, Company, FailureClass, Job, JobCounters, NewLink, PageCache};
 use crate::queue;
 use crate::store;
 
 impl Pipeline {
-    pub(super) async fn scrape(
-        &self,
-        job: &Job,
-        progress: &Progress,
-    ) -> Result<(Vec<NewLink>, JobCounters), Failure> {
+    pub(super) async fn scrape(&self, job: &Job, progress: &Progress) -> Result<Scraped, Failure> {
         let (company_id, job_id) = (job.company_id, job.id);
         let (company, saved): (Company, Option<Checkpoint>) = self
             .queue
@@ -42,10 +45,12 @@ impl Pipeline {
                 })
             })
             .await?;
-        let filter = LinkFilter::new(&company.include, &company.exclude).map_err(|e| Failure {
-            error: format!("invalid include/exclude pattern: {e}"),
-            retryable: false,
-            attention: Some(format!("invalid include/exclude pattern: {e}")),
+        let filter = LinkFilter::new(&company.include, &company.exclude).map_err(|e| {
+            Failure::fixed(
+                FailureClass::Parse,
+                format!("invalid include/exclude pattern: {e}"),
+                true,
+            )
         })?;
         let mut cp = match saved {
             Some(cp) if cp.urls == company.urls => {
@@ -59,6 +64,7 @@ impl Pipeline {
             _ => Checkpoint::start(company.urls.clone()),
         };
         let mut seen: HashSet<String> = cp.links.iter().map(|l| l.url.clone()).collect();
+        let mut caches = Vec::new();
         let budget = cp.urls.len().max(1) * self.max_pages;
         while let Some(start) = cp.urls.get(cp.urls_done as usize).cloned() {
             if cp.visited.is_empty() && cp.next.is_none() {
@@ -68,14 +74,17 @@ impl Pipeline {
                 if cp.visited.len() >= self.max_pages || cp.visited.contains(&next) {
                     break;
                 }
-                let url = Url::parse(&next).map_err(|e| Failure {
-                    error: format!("careers URL {start:?} is not valid: {e}"),
-                    retryable: false,
-                    attention: Some(format!("careers URL {start:?} is not valid")),
+                let url = Url::parse(&next).map_err(|e| {
+                    Failure::fixed(
+                        FailureClass::Parse,
+                        format!("careers URL {start:?} is not valid: {e}"),
+                        true,
+                    )
                 })?;
-                cp.visited.push(next);
-                let page = match self.fetcher.get(&url).await {
-                    Ok(page) => page,
+                let cached = self.page_cache(company_id, &next).await;
+                cp.visited.push(next.clone());
+                let fetched = match self.fetcher.fetch(&url, cached.as_ref()).await {
+                    Ok(f) => f,
                     // A later page of a listing failing leaves the links
                     // already found valid: snapshots only grow.
                     Err(e) if cp.visited.len() > 1 => {
@@ -84,13 +93,30 @@ impl Pipeline {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                let found =
-                    extract::job_links(&page.body, &page.url, &filter).map_err(|e| Failure {
-                        error: format!("{url}: {e}"),
-                        retryable: false,
-                        attention: None,
-                    })?;
+                let page = match fetched {
+                    Fetched::Page(page) => page,
+                    Fetched::NotModified => {
+                        cp.pages += 1;
+                        cp.next = cached.and_then(|c| c.next);
+                        let more = cp.next.is_some() || (cp.urls_done as usize + 1) < cp.urls.len();
+                        self.report(progress, &cp, budget, more);
+                        continue;
+                    }
+                };
+                let found = extract::job_links(&page.body, &page.url, &filter).map_err(|e| {
+                    Failure::fixed(FailureClass::Parse, format!("{url}: {e}"), false)
+                })?;
                 cp.pages += 1;
+                let validators = &page.validators;
+                if validators.etag.is_some() || validators.last_modified.is_some() {
+                    caches.push((
+                        next,
+                        PageCache {
+                            next: found.next.as_ref().map(|u| u.to_string()),
+                            ..validators.clone()
+                        },
+                    ));
+                }
                 for l in found.jobs {
                     if seen.insert(l.url.to_string()) {
                         cp.links.push(NewLink {
@@ -108,7 +134,21 @@ impl Pipeline {
             cp.next = None;
         }
         let counters = counters_of(&cp);
-        Ok((cp.links, counters))
+        Ok(Scraped {
+            links: cp.links,
+            counters,
+            caches,
+        })
+    }
+
+    async fn page_cache(&self, company: u64, url: &str) -> Option<PageCache> {
+        let url = url.to_string();
+        self.queue
+            .store()
+            .run(move |s| s.read(|rx| store::page_cache(rx, company, &url)))
+            .await
+            // Without the cache the request is simply unconditional.
+            .unwrap_or(None)
     }
 
     /// Publish progress, and the checkpoint when more pages follow, for the
@@ -119,6 +159,14 @@ impl Pipeline {
         live.counters = counters_of(cp);
         live.checkpoint = more.then(|| cp.clone());
     }
+}
+
+/// What a scrape found: its links, its counters, and the validators of the
+/// pages it read in full (page URL → cache entry).
+pub(super) struct Scraped {
+    pub links: Vec<NewLink>,
+    pub counters: JobCounters,
+    pub caches: Vec<(String, PageCache)>,
 }
 
 fn counters_of(cp: &Checkpoint) -> JobCounters {

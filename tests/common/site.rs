@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -18,12 +18,40 @@ pub struct Page {
     pub body: String,
     pub delay: Duration,
     pub location: Option<String>,
+    /// Extra response headers. An `etag` header makes the page answer
+    /// `304 Not Modified` to a request whose `If-None-Match` matches it.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            status: 200,
+            body: String::new(),
+            delay: Duration::ZERO,
+            location: None,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub path: String,
+    pub start: Instant,
+    /// When the answer was ready (after the page's delay).
+    pub end: Instant,
+    pub status: u16,
+    pub user_agent: String,
+    pub if_none_match: Option<String>,
 }
 
 #[derive(Default)]
 struct Inner {
     pages: HashMap<String, Page>,
     hits: HashMap<String, usize>,
+    log: Vec<Hit>,
 }
 
 #[derive(Clone)]
@@ -84,10 +112,8 @@ impl Site {
         self.set_page(
             path,
             Page {
-                status: 200,
                 body,
-                delay: Duration::ZERO,
-                location: None,
+                ..Page::default()
             },
         );
     }
@@ -106,6 +132,11 @@ impl Site {
         }
     }
 
+    /// Every request so far, in arrival order.
+    pub fn log(&self) -> Vec<Hit> {
+        self.inner.lock().unwrap().log.clone()
+    }
+
     pub fn hits(&self, path: &str) -> usize {
         self.inner
             .lock()
@@ -118,22 +149,67 @@ impl Site {
 }
 
 async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
+    let start = Instant::now();
     let path = req.uri().path().to_string();
+    let (user_agent, if_none_match) = {
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        (
+            header("user-agent").unwrap_or_default(),
+            header("if-none-match"),
+        )
+    };
+    drop(req);
     let page = {
         let mut i = inner.lock().unwrap();
         *i.hits.entry(path.clone()).or_default() += 1;
         i.pages.get(&path).cloned()
     };
-    let Some(page) = page else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
+    let resp = match page {
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Some(page) => {
+            if !page.delay.is_zero() {
+                tokio::time::sleep(page.delay).await;
+            }
+            let etag = page
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+                .map(|(_, v)| v.clone());
+            let status = if etag.is_some() && etag == if_none_match {
+                StatusCode::NOT_MODIFIED
+            } else {
+                StatusCode::from_u16(page.status).unwrap()
+            };
+            let body = if status == StatusCode::NOT_MODIFIED {
+                String::new()
+            } else {
+                page.body
+            };
+            let mut resp = (status, [("content-type", "text/html")], body).into_response();
+            if let Some(loc) = page.location {
+                resp.headers_mut().insert("location", loc.parse().unwrap());
+            }
+            for (k, v) in page.headers {
+                resp.headers_mut().insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            resp
+        }
     };
-    if !page.delay.is_zero() {
-        tokio::time::sleep(page.delay).await;
-    }
-    let status = StatusCode::from_u16(page.status).unwrap();
-    let mut resp = (status, [("content-type", "text/html")], page.body).into_response();
-    if let Some(loc) = page.location {
-        resp.headers_mut().insert("location", loc.parse().unwrap());
-    }
+    inner.lock().unwrap().log.push(Hit {
+        path,
+        start,
+        end: Instant::now(),
+        status: resp.status().as_u16(),
+        user_agent,
+        if_none_match,
+    });
     resp
 }

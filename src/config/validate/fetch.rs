@@ -15,7 +15,12 @@ pub(super) fn fetch(
     p: RawPoliteness,
     b: RawBreaker,
     q: RawQuarantine,
-) -> (FetchConfig, PolitenessConfig, BreakerConfig, QuarantineConfig) {
+) -> (
+    FetchConfig,
+    PolitenessConfig,
+    BreakerConfig,
+    QuarantineConfig,
+) {
     let product_token = f.product_token.unwrap_or_else(|| "scoutly".into());
     if product_token.is_empty()
         || !product_token

@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::raw::RawConfig;
 use super::values::{DURATION_ALLOWED, SIZE_ALLOWED, parse_duration, parse_size};
 use super::{
-    BackoffConfig, Config, ConfigError, HttpConfig, QueueConfig, ReadinessConfig,
-    RetentionConfig, SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig,
+    BackoffConfig, Config, ConfigError, HttpConfig, QueueConfig, ReadinessConfig, RetentionConfig,
+    SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig,
 };
 
 /// Collects problems while converting raw values.
@@ -32,7 +32,12 @@ impl Check {
         }
     }
 
-    pub(super) fn positive_duration(&mut self, key: &str, raw: Option<String>, default: &str) -> Duration {
+    pub(super) fn positive_duration(
+        &mut self,
+        key: &str,
+        raw: Option<String>,
+        default: &str,
+    ) -> Duration {
         let d = self.duration(key, raw.clone(), default);
         if d.is_zero() && raw.as_deref().and_then(parse_duration).is_some() {
             self.bad(
@@ -55,7 +60,14 @@ impl Check {
         }
     }
 
-    pub(super) fn int(&mut self, key: &str, raw: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
+    pub(super) fn int(
+        &mut self,
+        key: &str,
+        raw: Option<i64>,
+        default: i64,
+        min: i64,
+        max: i64,
+    ) -> i64 {
         let v = raw.unwrap_or(default);
         if (min..=max).contains(&v) {
             v
@@ -69,7 +81,14 @@ impl Check {
         }
     }
 
-    pub(super) fn float(&mut self, key: &str, raw: Option<f64>, default: f64, min: f64, max: f64) -> f64 {
+    pub(super) fn float(
+        &mut self,
+        key: &str,
+        raw: Option<f64>,
+        default: f64,
+        min: f64,
+        max: f64,
+    ) -> f64 {
         let v = raw.unwrap_or(default);
         if v.is_finite() && v >= min && v <= max {
             v
@@ -178,8 +197,13 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         "10s",
     );
 
-    let (fetch, politeness, breaker, quarantine) =
-        fetch::fetch(&mut c, raw.fetch, raw.politeness, raw.breaker, raw.quarantine);
+    let (fetch, politeness, breaker, quarantine) = fetch::fetch(
+        &mut c,
+        raw.fetch,
+        raw.politeness,
+        raw.breaker,
+        raw.quarantine,
+    );
     let status = StatusConfig {
         write_interval: c.positive_duration(
             "status.write_interval",
@@ -242,4 +266,3 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         retention,
     })
 }
-

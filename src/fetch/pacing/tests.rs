@@ -73,7 +73,10 @@ async fn pushback_grows_the_delay_and_successes_shrink_it_slowly() {
         secs.windows(2).all(|w| w[1] < w[0] && w[1] > w[0] / 1.5),
         "shrinks by 1.25 per answer: {secs:?}"
     );
-    assert!(secs[3] > 2.0 * 2.0, "still slower than the courtesy delay: {secs:?}");
+    assert!(
+        secs[3] > 2.0 * 2.0,
+        "still slower than the courtesy delay: {secs:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -102,7 +105,10 @@ fn retry_after_forms() {
     let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+    assert_eq!(
+        parse_retry_after("120", now),
+        Some(Duration::from_secs(120))
+    );
     assert_eq!(
         parse_retry_after("Wed, 21 Oct 2015 07:30:00 GMT", now),
         Some(Duration::from_secs(120))

@@ -92,7 +92,9 @@ impl Robots {
     pub fn crawl_delay(&self, token: &str) -> Option<Duration> {
         self.groups_for(token)
             .filter_map(|g| g.crawl_delay)
-            .fold(None, |acc: Option<f64>, d| Some(acc.map_or(d, |a| a.max(d))))
+            .fold(None, |acc: Option<f64>, d| {
+                Some(acc.map_or(d, |a| a.max(d)))
+            })
             // A day between requests is as slow as any site can sensibly ask.
             .map(|s| Duration::from_secs_f64(s.min(86_400.0)))
     }
@@ -112,6 +114,6 @@ pub fn path_of(url: &url::Url) -> String {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod google_tests;
+#[cfg(test)]
+mod tests;

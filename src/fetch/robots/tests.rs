@@ -8,14 +8,23 @@ const ROBOTS: &str = "User-agent: *\nDisallow: /\n\n\
 fn our_token_picks_and_merges_its_groups() {
     let r = Robots::parse(ROBOTS.as_bytes());
     let d = r.decide("scoutly", "/careers");
-    assert_eq!(d, Decision { allowed: true, rule: None });
+    assert_eq!(
+        d,
+        Decision {
+            allowed: true,
+            rule: None
+        }
+    );
     let d = r.decide("scoutly", "/private/x");
     assert_eq!(d.rule.as_deref(), Some("Disallow: /private"));
     assert!(!d.allowed);
     let d = r.decide("scoutly", "/private/jobs/1");
     assert_eq!(d.rule.as_deref(), Some("Allow: /private/jobs"));
     assert!(d.allowed);
-    assert!(!r.decide("scoutly", "/a/b.pdf").allowed, "second group merged");
+    assert!(
+        !r.decide("scoutly", "/a/b.pdf").allowed,
+        "second group merged"
+    );
     // Another crawler gets the `*` group.
     let d = r.decide("otherbot", "/careers");
     assert_eq!(d.rule.as_deref(), Some("Disallow: /"));
@@ -28,7 +37,10 @@ fn allow_wins_a_tie_and_empty_rules_decide_nothing() {
     let r = Robots::parse(b"User-agent: *\nDisallow: /page\nAllow: /page\nDisallow:\n");
     assert!(r.decide("scoutly", "/page").allowed);
     let r = Robots::parse(b"User-agent: scoutly\nDisallow:\nUser-agent: *\nDisallow: /\n");
-    assert!(r.decide("scoutly", "/x").allowed, "a group of our own, even empty, wins");
+    assert!(
+        r.decide("scoutly", "/x").allowed,
+        "a group of our own, even empty, wins"
+    );
 }
 
 #[test]

@@ -88,6 +88,9 @@ pub struct PatchCompanyBody {
     mode: Option<String>,
     include: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
+    /// `true` takes the company out of quarantine.
+    #[serde(default)]
+    resume: bool,
 }
 
 fn admin_only(caller: &Caller) -> Result<(), ApiError> {
@@ -115,6 +118,7 @@ pub async fn patch_company(
         mode: b.mode,
         include: b.include,
         exclude: b.exclude,
+        resume: b.resume,
     };
     Ok(Json(exec(&state, req).await?).into_response())
 }
