@@ -9,6 +9,7 @@
 //! `workers.shutdown_grace` to finish, after which its lease is released
 //! (the attempt is not counted) and the job waits for the next start.
 
+mod failure;
 mod pipeline;
 mod walk;
 

@@ -13,13 +13,14 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::failure::{Failure, quarantine_reason};
 use super::walk::Scraped;
 use crate::clock::SharedClock;
 use crate::config::QuarantineConfig;
-use crate::fetch::{FetchError, Fetcher};
-use crate::model::{Checkpoint, FailureClass, Job, JobCounters, JobStatus, Timestamp};
+use crate::fetch::Fetcher;
+use crate::model::{Checkpoint, Job, JobCounters, JobStatus, Timestamp};
 use crate::queue::{self, Queue, backoff};
-use crate::store::{self, Commit, StoreError};
+use crate::store::{self, Commit};
 
 /// How a job ended, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,63 +52,6 @@ pub struct Pipeline {
 
 /// How often a running job checks that it still holds its claim.
 pub const CLAIM_CHECK: Duration = Duration::from_secs(1);
-
-#[derive(Debug)]
-pub(super) struct Failure {
-    pub class: FailureClass,
-    pub error: String,
-    pub retryable: bool,
-    pub attention: Option<String>,
-    /// The job is not retried sooner than this (`Retry-After`, open circuit).
-    pub retry_after: Option<Duration>,
-    /// This failure opened the host's circuit for this long.
-    pub opened_circuit: Option<Duration>,
-}
-
-impl Failure {
-    /// A failure no retry can mend (a bad pattern or URL); `attention` puts
-    /// the message in front of a human.
-    pub fn fixed(class: FailureClass, message: String, attention: bool) -> Self {
-        Failure {
-            class,
-            attention: attention.then(|| message.clone()),
-            error: format!("{class}: {message}"),
-            retryable: false,
-            retry_after: None,
-            opened_circuit: None,
-        }
-    }
-}
-
-impl From<FetchError> for Failure {
-    fn from(e: FetchError) -> Self {
-        let attention = e.needs_attention().then(|| match e.class {
-            FailureClass::RobotsDenied => format!("robots.txt forbids the careers page: {e}"),
-            _ => format!("careers page unreachable: {e}"),
-        });
-        Failure {
-            class: e.class,
-            retryable: e.retryable(),
-            attention,
-            error: format!("{}: {e}", e.class),
-            retry_after: e.retry_after,
-            opened_circuit: e.opened_circuit,
-        }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        Failure {
-            class: FailureClass::Other,
-            error: format!("store: {e}"),
-            retryable: true,
-            attention: None,
-            retry_after: None,
-            opened_circuit: None,
-        }
-    }
-}
 
 /// What the scrape has done so far, shared with the heartbeat task.
 pub(super) struct Running {
@@ -379,39 +323,4 @@ impl Pipeline {
         }
         JobOutcome::Released
     }
-}
-
-/// Why the company should be quarantined after this failure, if it should:
-/// its circuit opened too often, or it has failed for too long.
-fn quarantine_reason(
-    cfg: &QuarantineConfig,
-    stats: &crate::model::FailureStats,
-    now: Timestamp,
-) -> Option<String> {
-    let why = if stats.circuit_opens >= cfg.after_opens {
-        format!(
-            "its host's circuit opened {} times without a successful scrape (quarantine.after_opens = {})",
-            stats.circuit_opens, cfg.after_opens
-        )
-    } else if let Some(since) = stats.failing_since
-        && now.since(since) >= cfg.after_failing_for
-    {
-        format!(
-            "every scrape since {since} failed (quarantine.after_failing_for = {})",
-            humantime::format_duration(cfg.after_failing_for)
-        )
-    } else {
-        return None;
-    };
-    let last: Vec<String> = stats
-        .recent
-        .iter()
-        .rev()
-        .take(3)
-        .map(|r| format!("{} {}", r.at, r.error))
-        .collect();
-    Some(format!(
-        "quarantined: {why}; last errors: {}. Fix the cause, then `scoutly company set ID --resume`.",
-        last.join(" | ")
-    ))
 }

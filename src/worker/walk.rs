@@ -23,7 +23,8 @@ use std::collections::HashSet;
 
 use url::Url;
 
-use super::pipeline::{Failure, Pipeline, Progress, lock};
+use super::failure::Failure;
+use super::pipeline::{Pipeline, Progress, lock};
 use crate::extract::{self, LinkFilter};
 use crate::fetch::Fetched;
 use crate::model::{Checkpoint, Company, FailureClass, Job, JobCounters, NewLink, PageCache};
