@@ -132,3 +132,58 @@ fn a_failing_host_opens_its_circuit_until_quarantined_then_resume_clears_it() {
 fn count_attention(app: &Appliance) -> usize {
     app.json(&["attention"]).as_array().map_or(0, Vec::len)
 }
+
+#[test]
+fn check_explains_a_scrape_without_storing_anything() {
+    let site = Site::start();
+    site.set(
+        "/robots.txt",
+        "User-agent: scoutly\nDisallow: /private\n".into(),
+    );
+    site.set("/private/careers", careers_page("acme", &[(1, "Engineer")]));
+    site.set("/acme/careers", careers_page("acme", &[(1, "Engineer")]));
+    let mut app = Appliance::new();
+    // Without the appliance: a URL nobody tracks.
+    let forbidden = app.json(&["check", &site.url("/private/careers")]);
+    assert_eq!(forbidden["robots"]["allowed"], false, "{forbidden}");
+    assert_eq!(forbidden["robots"]["rule"], "Disallow: /private");
+    assert_eq!(forbidden["robots"]["status"], 200);
+    assert_eq!(forbidden["error"]["class"], "robots_denied");
+    assert!(forbidden["status"].is_null());
+    assert_eq!(site.hits("/private/careers"), 0, "the page was not fetched");
+
+    app.start();
+    app.add_company("Acme", &site.url("/acme/careers"));
+    app.wait_until("baseline", || app.jobs("completed").len() == 1);
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Engineer"), (2, "Designer")]),
+    );
+    // Through the running appliance: compared with Acme's snapshot.
+    let checked = app.json(&["check", &site.url("/acme/careers")]);
+    assert_eq!(checked["robots"]["allowed"], true, "{checked}");
+    assert!(checked["robots"]["rule"].is_null());
+    assert_eq!(checked["status"], 200);
+    assert_eq!(checked["mode"], "http");
+    assert!(checked["backend"].is_null());
+    assert_eq!(checked["links"], 2);
+    assert_eq!(checked["sample"][1]["title"], "Designer");
+    assert!(checked["error"].is_null());
+    assert_eq!(checked["company"]["name"], "Acme");
+    let new = checked["new"].as_array().unwrap();
+    assert_eq!(new.len(), 1, "{checked}");
+    assert!(new[0].as_str().unwrap().contains("/acme/jobs/2-designer"));
+    // Nothing was stored: the posting is still to be found by a scrape.
+    let postings = app.json(&["postings"]);
+    assert_eq!(postings.as_array().unwrap().len(), 0, "{postings}");
+    let text = app.cli(&["check", &site.url("/acme/careers")]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("1 new against its snapshot"),
+        "{}",
+        text.stdout
+    );
+    let bad = app.cli(&["check", "ftp://x"]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("not an http(s) URL"), "{}", bad.stderr);
+}

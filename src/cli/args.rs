@@ -81,6 +81,11 @@ pub enum Command {
     Attention,
     /// Run one scheduler pass now (for cron/anacron setups).
     Enqueue,
+    /// Explain what a scrape of URL would do and find, storing nothing.
+    Check {
+        /// A careers page URL.
+        url: String,
+    },
     /// Print or check configuration.
     #[command(subcommand)]
     Config(ConfigCmd),

@@ -122,12 +122,96 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             limit,
             include_baseline: all,
         },
+        Command::Check { url } => {
+            let config = load_config(cli.config.as_deref(), env)?;
+            return check(&paths, cli.config.as_deref(), env, &config, &url, json);
+        }
         Command::Attention => Request::Attention,
         Command::Enqueue => Request::Enqueue,
     };
     let kind = output::Kind::of(&request);
     let value = execute(&paths, cli.config.as_deref(), env, request)?;
     output::print(kind, &value, json);
+    Ok(())
+}
+
+/// `scoutly check URL`: fetch and extract here, compare with the snapshot
+/// through the appliance (or the file) when the URL is a known company's.
+fn check(
+    paths: &Paths,
+    config_flag: Option<&Path>,
+    env: &dyn Env,
+    config: &Config,
+    raw_url: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let url = url::Url::parse(raw_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .with_context(|| {
+            format!("{raw_url:?} is not an http(s) URL such as https://example.com/careers")
+        })?;
+    // The store is optional here: a URL nobody tracks is checked all the same.
+    let company = execute(
+        paths,
+        config_flag,
+        env,
+        Request::CompanyForUrl {
+            url: url.to_string(),
+        },
+    )
+    .ok()
+    .map(|v| v["company"].clone())
+    .filter(|c| !c.is_null());
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let known = crate::check::Known {
+        include: company
+            .as_ref()
+            .map(|c| strings(&c["include"]))
+            .unwrap_or_default(),
+        exclude: company
+            .as_ref()
+            .map(|c| strings(&c["exclude"]))
+            .unwrap_or_default(),
+    };
+    if !json {
+        eprintln!(
+            "checking {url} (robots.txt first, then the page, with the configured courtesy delay)…"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(crate::check::check(config, &url, &known));
+    let mut value = serde_json::to_value(&report)?;
+    value["company"] = Value::Null;
+    value["new"] = Value::Null;
+    if let Some(c) = &company {
+        value["company"] = serde_json::json!({"id": c["id"], "name": c["name"]});
+        if report.error.is_none() {
+            let id = c["id"].as_u64().unwrap_or_default();
+            let answer = execute(
+                paths,
+                config_flag,
+                env,
+                Request::SnapshotNew {
+                    company: id,
+                    links: report.all_links.clone(),
+                },
+            )?;
+            value["new"] = answer["new"].clone();
+        }
+    }
+    output::print_check(&value, json);
     Ok(())
 }
 

@@ -42,6 +42,7 @@ impl Kind {
             Request::Postings { .. } => Kind::Postings,
             Request::Enqueue => Kind::Pass,
             Request::Attention => Kind::Attention,
+            Request::CompanyForUrl { .. } | Request::SnapshotNew { .. } => Kind::Raw,
             Request::StatusText => Kind::Text,
             Request::Status => Kind::Raw,
         }
@@ -201,6 +202,89 @@ fn company(c: &Value) {
     }
     if let Some(a) = c.get("attention").filter(|a| !a.is_null()) {
         println!("  attention:     {}", s(&a["reason"]));
+    }
+    if let Some(f) = c.get("failures").filter(|f| !f.is_null()) {
+        let by_class: Vec<String> = f["byClass"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| format!("{k} {v}")).collect())
+            .unwrap_or_default();
+        if !by_class.is_empty() {
+            println!("  failures:      {}", by_class.join(", "));
+            println!(
+                "  circuit opens: {} since the last success",
+                s(&f["circuitOpens"])
+            );
+        }
+        for r in f["recent"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .rev()
+        {
+            println!("    {}  {}", s(&r["at"]), s(&r["error"]));
+        }
+    }
+}
+
+/// `scoutly check URL` as text.
+pub fn print_check(v: &Value, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+        return;
+    }
+    println!("{}", s(&v["url"]));
+    let r = &v["robots"];
+    let verdict = if r["allowed"] == true {
+        "allowed"
+    } else {
+        "forbidden"
+    };
+    println!(
+        "  robots.txt:  {verdict} (status {}, rule: {})",
+        s(&r["status"]),
+        r["rule"].as_str().unwrap_or("none matched")
+    );
+    if let Some(why) = r["unreachable"].as_str() {
+        println!("               unreachable: {why}");
+    }
+    println!(
+        "  backend:     {}",
+        v["backend"].as_str().unwrap_or("none detected")
+    );
+    println!("  mode:        {}", s(&v["mode"]));
+    let t = &v["timings"];
+    println!(
+        "  status:      {}   (robots {} ms, fetch {} ms, extract {} ms)",
+        s(&v["status"]),
+        s(&t["robotsMs"]),
+        s(&t["fetchMs"]),
+        s(&t["extractMs"])
+    );
+    if let Some(e) = v["error"].as_object() {
+        println!("  error:       {}: {}", s(&e["class"]), s(&e["message"]));
+        return;
+    }
+    println!("  job links:   {}", s(&v["links"]));
+    for l in v["sample"].as_array().cloned().unwrap_or_default() {
+        println!("    {}  {}", s(&l["title"]), s(&l["url"]));
+    }
+    if let Some(n) = v["next"].as_str() {
+        println!("  next page:   {n}");
+    }
+    match (v["company"].as_object(), v["new"].as_array()) {
+        (Some(c), Some(new)) => {
+            println!(
+                "  company:     #{} {}: {} new against its snapshot",
+                s(&c["id"]),
+                s(&c["name"]),
+                new.len()
+            );
+            for n in new.iter().take(10) {
+                println!("    new: {}", s(n));
+            }
+        }
+        _ => println!("  company:     not a known company's careers URL"),
     }
 }
 

@@ -352,6 +352,30 @@ impl Control {
                     "enqueued": report.enqueued,
                 }))
             }
+            Request::CompanyForUrl { url } => {
+                let wanted = url::Url::parse(&url).ok();
+                let found = self.store.read(|rx| {
+                    Ok(store::list_companies(rx)?.into_iter().find(|c| {
+                        c.urls.iter().any(|u| {
+                            *u == url || wanted.is_some() && url::Url::parse(u).ok() == wanted
+                        })
+                    }))
+                })?;
+                Ok(json!({"company": found.as_ref().map(CompanyView::from)}))
+            }
+            Request::SnapshotNew { company, links } => {
+                let new = self.store.read(|rx| {
+                    store::get_company(rx, company)?;
+                    let mut new = Vec::new();
+                    for l in links {
+                        if !store::snapshot_contains(rx, company, &l)? {
+                            new.push(l);
+                        }
+                    }
+                    Ok(new)
+                })?;
+                Ok(json!({"new": new}))
+            }
             Request::Attention => {
                 let items = self.store.read(|rx| {
                     let items = store::list_attention(rx)?;

@@ -72,6 +72,15 @@ pub enum Request {
     },
     Enqueue,
     Attention,
+    /// The company whose careers URLs include `url`, if any (for `check`).
+    CompanyForUrl {
+        url: String,
+    },
+    /// Which of `links` a company's snapshot does not hold yet.
+    SnapshotNew {
+        company: u64,
+        links: Vec<String>,
+    },
     Status,
     /// The status as the text `scoutly status` prints.
     StatusText,

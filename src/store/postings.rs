@@ -71,6 +71,11 @@ pub fn has_snapshot(v: &impl View, company_id: Id) -> Result<bool> {
         .is_some())
 }
 
+/// Whether a company's snapshot holds `link` (a canonical URL).
+pub fn snapshot_contains(v: &impl View, company_id: Id, link: &str) -> Result<bool> {
+    Ok(v.snapshots().get((company_id, link))?.is_some())
+}
+
 /// How many links a company's snapshot holds (keys only; nothing decoded).
 pub fn snapshot_len(v: &impl View, company_id: Id) -> Result<usize> {
     let mut n = 0;

@@ -54,11 +54,11 @@ impl Robots {
         let specific = self
             .groups
             .iter()
-            .any(|g| g.agents.iter().any(|a| *a == token));
+            .any(|g| g.agents.contains(&token));
         let wanted = if specific { token } else { "*".to_string() };
         self.groups
             .iter()
-            .filter(move |g| g.agents.iter().any(|a| *a == wanted))
+            .filter(move |g| g.agents.contains(&wanted))
     }
 
     /// The decision for `path` (path and query as in the request line,

@@ -139,14 +139,15 @@ pub fn parse(body: &[u8]) -> Vec<Group> {
                 let line = format!("{}: {value}", if allow { "Allow" } else { "Disallow" });
                 let normalised = pattern::normalise(value);
                 // Google reads `Allow: /dir/index.html` as also allowing `/dir/`.
-                if allow && let Some(slash) = normalised.rfind('/') {
-                    if normalised[slash..].starts_with("/index.htm") {
-                        g.rules.push(Rule {
-                            allow,
-                            pattern: format!("{}$", &normalised[..=slash]),
-                            line: line.clone(),
-                        });
-                    }
+                if allow
+                    && let Some(slash) = normalised.rfind('/')
+                    && normalised[slash..].starts_with("/index.htm")
+                {
+                    g.rules.push(Rule {
+                        allow,
+                        pattern: format!("{}$", &normalised[..=slash]),
+                        line: line.clone(),
+                    });
                 }
                 g.rules.push(Rule {
                     allow,

@@ -1,0 +1,192 @@
+//! `scoutly check URL`: what a scrape of one URL would do, without storing
+//! anything — the robots.txt decision and the rule behind it, the fetch
+//! mode, the page's status and timings, and the job links found.
+//!
+//! Runs the same fetcher and extractor as the workers (same politeness, same
+//! limits); only the comparison with a known company's snapshot needs the
+//! store, and the CLI asks for that separately.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use url::Url;
+
+use crate::config::Config;
+use crate::extract::{self, LinkFilter};
+use crate::fetch::{FailureClass, Fetched, Fetcher};
+
+/// Links shown as a sample.
+const SAMPLE: usize = 5;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub url: String,
+    pub robots: RobotsView,
+    /// The job board behind the page, when one is recognised.
+    pub backend: Option<String>,
+    pub mode: &'static str,
+    /// The page's HTTP status, when it was fetched and answered.
+    pub status: Option<u16>,
+    pub timings: Timings,
+    /// Job links found (after the company's patterns, when it is known).
+    pub links: usize,
+    pub sample: Vec<LinkView>,
+    /// Every job link, for comparison with a snapshot (not printed).
+    #[serde(skip)]
+    pub all_links: Vec<String>,
+    /// The `rel="next"` page, when the listing continues.
+    pub next: Option<String>,
+    pub error: Option<ErrorView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RobotsView {
+    pub allowed: bool,
+    pub rule: Option<String>,
+    pub status: Option<u16>,
+    /// Why nothing may be fetched, when robots.txt was unreachable.
+    pub unreachable: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    pub robots_ms: u64,
+    pub fetch_ms: Option<u64>,
+    pub extract_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub url: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    pub class: &'static str,
+    pub message: String,
+}
+
+fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+/// What the company's own settings change about the check.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+/// Check `url` as a scrape would see it.
+pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
+    let mut report = Report {
+        url: url.to_string(),
+        robots: RobotsView {
+            allowed: false,
+            rule: None,
+            status: None,
+            unreachable: None,
+        },
+        backend: None,
+        mode: "http",
+        status: None,
+        timings: Timings {
+            robots_ms: 0,
+            fetch_ms: None,
+            extract_ms: None,
+        },
+        links: 0,
+        sample: Vec::new(),
+        all_links: Vec::new(),
+        next: None,
+        error: None,
+    };
+    let fail = |report: &mut Report, class, message: String| {
+        report.error = Some(ErrorView {
+            class: FailureClass::as_str(class),
+            message,
+        });
+    };
+    let fetcher = match Fetcher::new(cfg) {
+        Ok(f) => f,
+        Err(e) => {
+            fail(&mut report, e.class, e.to_string());
+            return report;
+        }
+    };
+    let started = Instant::now();
+    let verdict = fetcher.robots_verdict(url).await;
+    report.timings.robots_ms = ms(started.elapsed());
+    report.robots = RobotsView {
+        allowed: verdict.allowed,
+        rule: verdict.rule.clone(),
+        status: verdict.status,
+        unreachable: verdict.unreachable.clone(),
+    };
+    if !verdict.allowed {
+        // The page itself is not fetched: the gate says why.
+        let class = if verdict.unreachable.is_some() {
+            FailureClass::RobotsUnreachable
+        } else {
+            FailureClass::RobotsDenied
+        };
+        let message = match &verdict.unreachable {
+            Some(why) => format!("robots.txt {why}; nothing on this host would be fetched"),
+            None => format!(
+                "robots.txt forbids it for {:?} ({})",
+                fetcher.product_token(),
+                verdict.rule.as_deref().unwrap_or("no rule")
+            ),
+        };
+        fail(&mut report, class, message);
+        return report;
+    }
+    let started = Instant::now();
+    let fetched = fetcher.fetch(url, None).await;
+    report.timings.fetch_ms = Some(ms(started.elapsed()));
+    let page = match fetched {
+        Ok(Fetched::Page(p)) => p,
+        Ok(Fetched::NotModified) => unreachable!("an unconditional request"),
+        Err(e) => {
+            report.status = e.status;
+            fail(&mut report, e.class, e.detail.clone());
+            return report;
+        }
+    };
+    report.status = Some(page.status);
+    let filter = match LinkFilter::new(&known.include, &known.exclude) {
+        Ok(f) => f,
+        Err(e) => {
+            fail(
+                &mut report,
+                FailureClass::Parse,
+                format!("the company's include/exclude pattern is invalid: {e}"),
+            );
+            return report;
+        }
+    };
+    let started = Instant::now();
+    match extract::job_links(&page.body, &page.url, &filter) {
+        Ok(found) => {
+            report.timings.extract_ms = Some(ms(started.elapsed()));
+            report.links = found.jobs.len();
+            report.sample = found
+                .jobs
+                .iter()
+                .take(SAMPLE)
+                .map(|l| LinkView {
+                    url: l.url.to_string(),
+                    title: l.text.clone(),
+                })
+                .collect();
+            report.all_links = found.jobs.iter().map(|l| l.url.to_string()).collect();
+            report.next = found.next.map(String::from);
+        }
+        Err(e) => fail(&mut report, FailureClass::Parse, e.to_string()),
+    }
+    report
+}
