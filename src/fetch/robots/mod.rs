@@ -51,10 +51,7 @@ impl Robots {
     /// The groups that apply to `token`: those naming it, else the `*` ones.
     fn groups_for<'a>(&'a self, token: &str) -> impl Iterator<Item = &'a parse::Group> {
         let token = token.to_ascii_lowercase();
-        let specific = self
-            .groups
-            .iter()
-            .any(|g| g.agents.contains(&token));
+        let specific = self.groups.iter().any(|g| g.agents.contains(&token));
         let wanted = if specific { token } else { "*".to_string() };
         self.groups
             .iter()
