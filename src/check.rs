@@ -129,14 +129,17 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
     };
     if !verdict.allowed {
         // The page itself is not fetched: the gate says why.
-        let class = if verdict.unreachable.is_some() {
+        let class = if verdict.refused.is_some() {
+            FailureClass::UnsafeTarget
+        } else if verdict.unreachable.is_some() {
             FailureClass::RobotsUnreachable
         } else {
             FailureClass::RobotsDenied
         };
-        let message = match &verdict.unreachable {
-            Some(why) => format!("robots.txt {why}; nothing on this host would be fetched"),
-            None => format!(
+        let message = match (&verdict.refused, &verdict.unreachable) {
+            (Some(why), _) => why.clone(),
+            (None, Some(why)) => format!("robots.txt {why}; nothing on this host would be fetched"),
+            (None, None) => format!(
                 "robots.txt forbids it for {:?} ({})",
                 fetcher.product_token(),
                 verdict.rule.as_deref().unwrap_or("no rule")

@@ -148,3 +148,15 @@ fn a_redirect_hop_waits_for_its_hosts_courtesy_delay() {
     });
     assert_eq!(origin.hits("/a"), 2);
 }
+
+#[test]
+fn a_name_resolving_to_a_refused_address_is_an_unsafe_target_not_a_robots_failure() {
+    let site = Site::start();
+    site.set("/a", "a".into());
+    let url = format!("http://localhost:{}/a", site.addr.port());
+    let err = get(&config(&site), &url).unwrap_err();
+    assert_eq!(err.class, FailureClass::UnsafeTarget, "{err}");
+    assert!(err.to_string().contains("non-public"), "{err}");
+    assert!(err.needs_attention());
+    assert_eq!(site.hits("/a") + site.hits("/robots.txt"), 0);
+}

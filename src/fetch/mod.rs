@@ -140,6 +140,14 @@ impl Fetcher {
         url: &Url,
         cached: Option<&PageCache>,
     ) -> Result<Fetched, FetchError> {
+        // A refused target is reported as such, not as an unreachable robots.txt.
+        request::precheck(&self.policy, url).map_err(|reason| {
+            FetchError::new(
+                FailureClass::UnsafeTarget,
+                url.as_str(),
+                format!("{url}: {reason}"),
+            )
+        })?;
         let host = url.host_str().unwrap_or_default().to_string();
         if let Err(open) = self.breakers.admit(&host) {
             let mut e = FetchError::new(

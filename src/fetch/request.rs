@@ -177,7 +177,7 @@ pub(super) fn retry_after(headers: &HeaderMap) -> Option<std::time::Duration> {
 
 /// Refuse non-web schemes and IP-literal hosts the policy forbids (names are
 /// checked by the resolver).
-fn precheck(policy: &AddressPolicy, url: &Url) -> Result<(), String> {
+pub(super) fn precheck(policy: &AddressPolicy, url: &Url) -> Result<(), String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("scheme {:?} is not http or https", url.scheme()));
     }

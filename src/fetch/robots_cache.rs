@@ -4,9 +4,11 @@
 //! How the robots.txt answer is read (RFC 9309 §2.3.1):
 //! - 2xx: its rules apply (only the first 500 KiB are read);
 //! - 4xx other than 429, or more redirects than allowed: no restrictions;
-//! - 429, 5xx, or no answer at all (timeout, DNS, connect, TLS, a refused
-//!   redirect): the host is unreachable and nothing on it is fetched until a
-//!   later fetch succeeds.
+//! - 429, 5xx, or no answer at all (timeout, DNS, connect, TLS, a redirect
+//!   into a refused address): the host is unreachable and nothing on it is
+//!   fetched until a later fetch succeeds;
+//! - a host whose name resolves only to refused addresses: the page is an
+//!   `unsafe_target`, as if its address had been written in the URL.
 //!
 //! A file with rules, or a 4xx, is trusted for `fetch.robots_cache` (24 h);
 //! an unreachable host is asked again after at most [`UNREACHABLE_RECHECK`].
@@ -52,6 +54,11 @@ enum RobotsFile {
         status: Option<u16>,
         detail: String,
     },
+    /// The host itself is refused by the address policy (a name that
+    /// resolves only to non-public addresses).
+    Refused {
+        detail: String,
+    },
 }
 
 /// What robots.txt says about one URL.
@@ -64,6 +71,8 @@ pub struct RobotsVerdict {
     pub status: Option<u16>,
     /// Why nothing may be fetched, when robots.txt was unreachable.
     pub unreachable: Option<String>,
+    /// Why the host may not be contacted at all (address policy).
+    pub refused: Option<String>,
 }
 
 fn origin_of(url: &Url) -> String {
@@ -107,6 +116,7 @@ impl Fetcher {
                     rule: d.rule,
                     status: Some(*status),
                     unreachable: None,
+                    refused: None,
                 }
             }
             RobotsFile::Unrestricted { status } => RobotsVerdict {
@@ -114,12 +124,21 @@ impl Fetcher {
                 rule: None,
                 status: *status,
                 unreachable: None,
+                refused: None,
             },
             RobotsFile::Unreachable { status, detail } => RobotsVerdict {
                 allowed: false,
                 rule: None,
                 status: *status,
                 unreachable: Some(detail.clone()),
+                refused: None,
+            },
+            RobotsFile::Refused { detail } => RobotsVerdict {
+                allowed: false,
+                rule: None,
+                status: None,
+                unreachable: None,
+                refused: Some(detail.clone()),
             },
         }
     }
@@ -128,6 +147,13 @@ impl Fetcher {
     pub(super) async fn robots_gate(&self, url: &Url) -> Result<RobotsVerdict, FetchError> {
         let v = self.robots_verdict(url).await;
         let robots_url = robots_url(url);
+        if let Some(detail) = &v.refused {
+            return Err(FetchError::new(
+                FailureClass::UnsafeTarget,
+                url.as_str(),
+                detail.clone(),
+            ));
+        }
         if let Some(detail) = &v.unreachable {
             return Err(FetchError::new(
                 FailureClass::RobotsUnreachable,
@@ -175,6 +201,9 @@ impl Fetcher {
             },
             Err(e) if e.class == FailureClass::TooManyRedirects => {
                 RobotsFile::Unrestricted { status: None }
+            }
+            Err(e) if e.class == FailureClass::UnsafeTarget => {
+                RobotsFile::Refused { detail: e.detail }
             }
             Err(e) => RobotsFile::Unreachable {
                 status: None,

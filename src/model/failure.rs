@@ -88,19 +88,11 @@ impl FailureClass {
     /// Refusals, pages that are gone and robots' "no" stay as they are until
     /// someone changes something.
     pub fn retryable(self) -> bool {
-        matches!(
-            self,
-            Self::Timeout
-                | Self::Dns
-                | Self::Connect
-                | Self::Tls
-                | Self::Http429
-                | Self::Http5xx
-                | Self::Blocked
-                | Self::RobotsUnreachable
-                | Self::CircuitOpen
-                | Self::Other
-        )
+        self.host_trouble()
+            || matches!(
+                self,
+                Self::RobotsUnreachable | Self::CircuitOpen | Self::Other
+            )
     }
 
     /// Says something about the host rather than one page: counts towards
