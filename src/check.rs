@@ -127,25 +127,9 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
         status: verdict.status,
         unreachable: verdict.unreachable.clone(),
     };
-    if !verdict.allowed {
-        // The page itself is not fetched: the gate says why.
-        let class = if verdict.refused.is_some() {
-            FailureClass::UnsafeTarget
-        } else if verdict.unreachable.is_some() {
-            FailureClass::RobotsUnreachable
-        } else {
-            FailureClass::RobotsDenied
-        };
-        let message = match (&verdict.refused, &verdict.unreachable) {
-            (Some(why), _) => why.clone(),
-            (None, Some(why)) => format!("robots.txt {why}; nothing on this host would be fetched"),
-            (None, None) => format!(
-                "robots.txt forbids it for {:?} ({})",
-                fetcher.product_token(),
-                verdict.rule.as_deref().unwrap_or("no rule")
-            ),
-        };
-        fail(&mut report, class, message);
+    // A refused page is not fetched: the gate says why.
+    if let Some(e) = verdict.refusal(url, fetcher.product_token()) {
+        fail(&mut report, e.class, e.detail);
         return report;
     }
     let started = Instant::now();

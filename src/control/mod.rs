@@ -158,15 +158,15 @@ impl Control {
                 ))
             }
             Request::CompanyShow { company } => {
-                let (c, snapshot, attention) = self.store.read(|rx| {
+                let (c, snapshot, attention, failures) = self.store.read(|rx| {
                     let c = store::company_by_ref(rx, &company)?;
                     let snapshot = store::snapshot_len(rx, c.id)?;
                     let attention = store::list_attention(rx)?
                         .into_iter()
                         .find(|a| a.company_id == c.id);
-                    Ok((c, snapshot, attention))
+                    let failures = store::failure_stats(rx, c.id)?;
+                    Ok((c, snapshot, attention, failures))
                 })?;
-                let failures = self.store.read(|rx| store::failure_stats(rx, c.id))?;
                 let mut v = json!(CompanyView::from(&c));
                 v["snapshotLinks"] = json!(snapshot);
                 v["failures"] = json!(FailuresView::from(&failures));

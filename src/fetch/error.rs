@@ -34,10 +34,6 @@ impl FetchError {
         }
     }
 
-    pub fn class(&self) -> FailureClass {
-        self.class
-    }
-
     pub fn retryable(&self) -> bool {
         self.class.retryable()
     }

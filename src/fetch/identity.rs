@@ -92,7 +92,7 @@ impl Identities {
     }
 
     /// The name of the identity `host` sees ("honest" without profiles).
-    pub fn name(&self, host: &str) -> &str {
+    fn name(&self, host: &str) -> &str {
         match self.index(host) {
             Some(i) => &self.names[i],
             None => "honest",
@@ -104,10 +104,15 @@ impl Identities {
         let Some(current) = self.index(host) else {
             return;
         };
-        let mut chosen = self.chosen.lock().unwrap_or_else(|e| e.into_inner());
-        chosen.insert(
-            host.to_ascii_lowercase(),
-            (current + 1) % self.profiles.len(),
+        let next = (current + 1) % self.profiles.len();
+        self.chosen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(host.to_ascii_lowercase(), next);
+        tracing::info!(
+            host,
+            identity = self.name(host),
+            "bot wall: switching identity"
         );
     }
 }

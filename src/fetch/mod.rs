@@ -32,12 +32,12 @@ use url::Url;
 
 use crate::config::Config;
 use crate::model::PageCache;
-pub use breaker::Breakers;
+use breaker::Breakers;
 pub use error::{FailureClass, FetchError, is_bot_wall};
 pub use guard::{AddressPolicy, RefusedTarget};
-pub use identity::Identities;
+use identity::Identities;
 pub use pacing::HostPacer;
-pub use robots_cache::{RobotsVerdict, UNREACHABLE_RECHECK};
+pub use robots_cache::RobotsVerdict;
 
 use request::{Limits, Overflow};
 
@@ -141,13 +141,7 @@ impl Fetcher {
         cached: Option<&PageCache>,
     ) -> Result<Fetched, FetchError> {
         // A refused target is reported as such, not as an unreachable robots.txt.
-        request::precheck(&self.policy, url).map_err(|reason| {
-            FetchError::new(
-                FailureClass::UnsafeTarget,
-                url.as_str(),
-                format!("{url}: {reason}"),
-            )
-        })?;
+        request::precheck(&self.policy, url, url.as_str(), FailureClass::UnsafeTarget)?;
         let host = url.host_str().unwrap_or_default().to_string();
         if let Err(open) = self.breakers.admit(&host) {
             let mut e = FetchError::new(
@@ -166,32 +160,10 @@ impl Fetcher {
             max_body: self.max_body,
             overflow: Overflow::Fail,
         };
-        let result = self.request(url, limits, cached).await.and_then(|raw| {
-            let shown = url.as_str();
-            match raw.status {
-                304 if cached.is_some() => Ok(Fetched::NotModified),
-                s if (200..300).contains(&s) && !is_bot_wall(s, &raw.body) => {
-                    Ok(Fetched::Page(page_of(raw)))
-                }
-                s => {
-                    let wall = is_bot_wall(s, &raw.body);
-                    let class = if wall {
-                        FailureClass::Blocked
-                    } else {
-                        error::status_class(s)
-                    };
-                    let detail = if wall {
-                        format!("HTTP {s} with a captcha or bot-wall page")
-                    } else {
-                        format!("HTTP status {s}")
-                    };
-                    let mut e = FetchError::new(class, shown, detail);
-                    e.status = Some(s);
-                    e.retry_after = request::retry_after(&raw.headers);
-                    Err(e)
-                }
-            }
-        });
+        let result = self
+            .request(url, limits, cached)
+            .await
+            .and_then(|raw| answer(url, raw, cached.is_some()));
         let failure = result.as_ref().err().map(|e| e.class);
         if failure == Some(FailureClass::Blocked) {
             self.identities.switch(&host);
@@ -221,6 +193,31 @@ impl Fetcher {
     pub fn product_token(&self) -> &str {
         &self.product_token
     }
+}
+
+/// Turn a server's answer into a page, "not modified", or a classified
+/// failure (a bot wall whatever its status).
+fn answer(url: &Url, raw: request::Raw, conditional: bool) -> Result<Fetched, FetchError> {
+    let s = raw.status;
+    if s == 304 && conditional {
+        return Ok(Fetched::NotModified);
+    }
+    let wall = is_bot_wall(s, &raw.body);
+    if (200..300).contains(&s) && !wall {
+        return Ok(Fetched::Page(page_of(raw)));
+    }
+    let (class, detail) = if wall {
+        (
+            FailureClass::Blocked,
+            format!("HTTP {s} with a captcha or bot-wall page"),
+        )
+    } else {
+        (error::status_class(s), format!("HTTP status {s}"))
+    };
+    let mut e = FetchError::new(class, url.as_str(), detail);
+    e.status = Some(s);
+    e.retry_after = request::retry_after(&raw.headers);
+    Err(e)
 }
 
 fn page_of(raw: request::Raw) -> Page {

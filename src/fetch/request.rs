@@ -56,9 +56,7 @@ impl Fetcher {
             } else {
                 FailureClass::UnsafeRedirect
             };
-            precheck(&self.policy, &current).map_err(|reason| {
-                FetchError::new(unsafe_class, &shown, format!("{current}: {reason}"))
-            })?;
+            precheck(&self.policy, &current, &shown, unsafe_class)?;
             let host = current.host_str().unwrap_or_default().to_string();
             let mut permit = self.pacer.acquire(&host).await;
             let mut req = self
@@ -176,22 +174,28 @@ pub(super) fn retry_after(headers: &HeaderMap) -> Option<std::time::Duration> {
 }
 
 /// Refuse non-web schemes and IP-literal hosts the policy forbids (names are
-/// checked by the resolver).
-pub(super) fn precheck(policy: &AddressPolicy, url: &Url) -> Result<(), String> {
+/// checked by the resolver), as a failure of class `class` for `shown`.
+pub(super) fn precheck(
+    policy: &AddressPolicy,
+    url: &Url,
+    shown: &str,
+    class: FailureClass,
+) -> Result<(), FetchError> {
+    let refuse = |reason: String| Err(FetchError::new(class, shown, format!("{url}: {reason}")));
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("scheme {:?} is not http or https", url.scheme()));
+        return refuse(format!("scheme {:?} is not http or https", url.scheme()));
     }
     let port = url.port_or_known_default().unwrap_or(0);
     let ip = match url.host() {
         Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
         Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
         Some(url::Host::Domain(_)) => return Ok(()),
-        None => return Err("URL has no host".into()),
+        None => return refuse("URL has no host".into()),
     };
     if policy.permits(std::net::SocketAddr::new(ip, port)) {
         Ok(())
     } else {
-        Err(format!(
+        refuse(format!(
             "{ip} is not a public address; set fetch.allow_private_targets = true to allow it"
         ))
     }

@@ -75,6 +75,33 @@ pub struct RobotsVerdict {
     pub refused: Option<String>,
 }
 
+impl RobotsVerdict {
+    /// The failure a fetch of `url` reports under this verdict (for crawler
+    /// `token`); `None` when it may be fetched.
+    pub fn refusal(&self, url: &Url, token: &str) -> Option<FetchError> {
+        let robots_url = robots_url(url);
+        let (class, detail) = if let Some(detail) = &self.refused {
+            (FailureClass::UnsafeTarget, detail.clone())
+        } else if let Some(detail) = &self.unreachable {
+            (
+                FailureClass::RobotsUnreachable,
+                format!("{robots_url} {detail}; nothing on this host is fetched until it answers"),
+            )
+        } else if !self.allowed {
+            (
+                FailureClass::RobotsDenied,
+                format!(
+                    "{robots_url} forbids it for {token:?} ({})",
+                    self.rule.as_deref().unwrap_or("no rule")
+                ),
+            )
+        } else {
+            return None;
+        };
+        Some(FetchError::new(class, url.as_str(), detail))
+    }
+}
+
 fn origin_of(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
@@ -146,33 +173,10 @@ impl Fetcher {
     /// The verdict as a fetch gate: `Ok` when `url` may be fetched.
     pub(super) async fn robots_gate(&self, url: &Url) -> Result<RobotsVerdict, FetchError> {
         let v = self.robots_verdict(url).await;
-        let robots_url = robots_url(url);
-        if let Some(detail) = &v.refused {
-            return Err(FetchError::new(
-                FailureClass::UnsafeTarget,
-                url.as_str(),
-                detail.clone(),
-            ));
+        match v.refusal(url, &self.product_token) {
+            Some(e) => Err(e),
+            None => Ok(v),
         }
-        if let Some(detail) = &v.unreachable {
-            return Err(FetchError::new(
-                FailureClass::RobotsUnreachable,
-                url.as_str(),
-                format!("{robots_url} {detail}; nothing on this host is fetched until it answers"),
-            ));
-        }
-        if !v.allowed {
-            return Err(FetchError::new(
-                FailureClass::RobotsDenied,
-                url.as_str(),
-                format!(
-                    "{robots_url} forbids it for {:?} ({})",
-                    self.product_token,
-                    v.rule.as_deref().unwrap_or("no rule")
-                ),
-            ));
-        }
-        Ok(v)
     }
 
     async fn fetch_robots(&self, url: &Url) -> RobotsFile {

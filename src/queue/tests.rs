@@ -164,6 +164,20 @@ fn claim_order_is_class_then_rank_then_age() {
 }
 
 #[test]
+fn a_server_asking_for_a_longer_wait_pushes_the_retry_back() {
+    let (_d, store, c) = setup(1);
+    let id = enq(&store, c[0], JobSource::Scheduled, T0).job().id;
+    claim_at(&store, T0).expect("claimable");
+    let asked = Duration::from_secs(3600);
+    let job = store
+        .write(|tx| fail_after(tx, id, "http_429", true, T0, &backoff(), 0.5, asked))
+        .unwrap();
+    assert!(asked > backoff::delay(&backoff(), 1, 0.5));
+    assert_eq!(job.run_at, T0.plus(asked));
+    check_invariants(&store);
+}
+
+#[test]
 fn failure_retries_after_backoff_then_fails_with_last_error() {
     let (_d, store, c) = setup(1);
     let id = enq(&store, c[0], JobSource::Scheduled, T0).job().id;

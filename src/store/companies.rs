@@ -75,6 +75,7 @@ pub fn put_company(tx: &mut Tx<'_>, company: &Company) -> Result<()> {
 
 pub fn patch_company(tx: &mut Tx<'_>, id: Id, patch: CompanyPatch) -> Result<Company> {
     let mut company = get_company(tx, id)?;
+    let before = company.clone();
     if let Some(name) = patch.name {
         let new_key = name_key(&name);
         let old_key = name_key(&company.name);
@@ -101,7 +102,6 @@ pub fn patch_company(tx: &mut Tx<'_>, id: Id, patch: CompanyPatch) -> Result<Com
     if let Some(exclude) = patch.exclude {
         company.exclude = exclude;
     }
-    let before = get_company(tx, id)?;
     if (&before.urls, &before.include, &before.exclude, before.mode)
         != (
             &company.urls,

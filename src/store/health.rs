@@ -72,10 +72,9 @@ pub fn quarantine(tx: &mut Tx<'_>, id: Id, reason: &str, now: Timestamp) -> Resu
 }
 
 /// Clear quarantine, circuit and backoff: the company is scheduled again as
-/// if healthy. Returns whether anything changed.
-pub fn resume(tx: &mut Tx<'_>, id: Id) -> Result<bool> {
+/// if healthy.
+pub fn resume(tx: &mut Tx<'_>, id: Id) -> Result<()> {
     let mut c = get_company(tx, id)?;
-    let was = (c.health.state, c.health.backoff_until);
     c.health.state = CompanyState::Healthy;
     c.health.backoff_until = None;
     c.health.consecutive_failures = 0;
@@ -83,8 +82,8 @@ pub fn resume(tx: &mut Tx<'_>, id: Id) -> Result<bool> {
     let mut stats = failure_stats(tx, id)?;
     stats.succeeded();
     put_record(&mut tx.company_failures, id, &stats)?;
-    let had_attention = tx.attention.remove(id)?.is_some();
-    Ok(was != (CompanyState::Healthy, None) || had_attention)
+    tx.attention.remove(id)?;
+    Ok(())
 }
 
 pub fn page_cache(v: &impl View, company: Id, url: &str) -> Result<Option<PageCache>> {

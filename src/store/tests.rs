@@ -242,3 +242,42 @@ fn lazy_commits_are_visible_at_once_and_on_disk_after_a_flush_or_close() {
         "Third"
     );
 }
+
+#[test]
+fn page_cache_is_dropped_when_pages_must_be_read_again_or_the_company_goes() {
+    let (_d, store) = temp_store();
+    let entry = crate::model::PageCache {
+        etag: Some("\"v1\"".into()),
+        last_modified: None,
+        next: Some("https://a.example/careers?page=2".into()),
+    };
+    let url = "https://a.example/careers";
+    let (a, b) = store
+        .write(|tx| {
+            let a = insert_company(tx, company("a"), T0)?.id;
+            let b = insert_company(tx, company("b"), T0)?.id;
+            for id in [a, b] {
+                put_page_cache(tx, id, url, &entry)?;
+            }
+            Ok((a, b))
+        })
+        .unwrap();
+    let cached = |id| store.read(|rx| page_cache(rx, id, url)).unwrap();
+    assert_eq!(cached(a), Some(entry.clone()));
+    // A rename keeps it; new patterns drop it.
+    let rename = CompanyPatch {
+        name: Some("a2".into()),
+        ..CompanyPatch::default()
+    };
+    store.write(|tx| patch_company(tx, a, rename)).unwrap();
+    assert!(cached(a).is_some());
+    let patterns = CompanyPatch {
+        include: Some(vec!["/jobs/".into()]),
+        ..CompanyPatch::default()
+    };
+    store.write(|tx| patch_company(tx, a, patterns)).unwrap();
+    assert_eq!(cached(a), None);
+    assert!(cached(b).is_some(), "another company's cache stays");
+    store.write(|tx| remove_company(tx, b)).unwrap();
+    assert_eq!(cached(b), None);
+}

@@ -94,39 +94,38 @@ impl Pipeline {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                let page = match fetched {
-                    Fetched::Page(page) => page,
-                    Fetched::NotModified => {
-                        cp.pages += 1;
-                        cp.next = cached.and_then(|c| c.next);
-                        let more = cp.next.is_some() || (cp.urls_done as usize + 1) < cp.urls.len();
-                        self.report(progress, &cp, budget, more);
-                        continue;
+                cp.pages += 1;
+                cp.next = match fetched {
+                    // Its links are in the snapshot already; the cache knows
+                    // where its pagination led.
+                    Fetched::NotModified => cached.and_then(|c| c.next),
+                    Fetched::Page(page) => {
+                        let found =
+                            extract::job_links(&page.body, &page.url, &filter).map_err(|e| {
+                                Failure::fixed(FailureClass::Parse, format!("{url}: {e}"), false)
+                            })?;
+                        let found_next = found.next.map(String::from);
+                        let v = page.validators;
+                        if v.etag.is_some() || v.last_modified.is_some() {
+                            caches.push((
+                                next,
+                                PageCache {
+                                    next: found_next.clone(),
+                                    ..v
+                                },
+                            ));
+                        }
+                        for l in found.jobs {
+                            if seen.insert(l.url.to_string()) {
+                                cp.links.push(NewLink {
+                                    url: l.url.into(),
+                                    title: l.text,
+                                });
+                            }
+                        }
+                        found_next
                     }
                 };
-                let found = extract::job_links(&page.body, &page.url, &filter).map_err(|e| {
-                    Failure::fixed(FailureClass::Parse, format!("{url}: {e}"), false)
-                })?;
-                cp.pages += 1;
-                let validators = &page.validators;
-                if validators.etag.is_some() || validators.last_modified.is_some() {
-                    caches.push((
-                        next,
-                        PageCache {
-                            next: found.next.as_ref().map(|u| u.to_string()),
-                            ..validators.clone()
-                        },
-                    ));
-                }
-                for l in found.jobs {
-                    if seen.insert(l.url.to_string()) {
-                        cp.links.push(NewLink {
-                            url: l.url.into(),
-                            title: l.text,
-                        });
-                    }
-                }
-                cp.next = found.next.map(String::from);
                 let more = cp.next.is_some() || (cp.urls_done as usize + 1) < cp.urls.len();
                 self.report(progress, &cp, budget, more);
             }
