@@ -15,13 +15,40 @@ pub struct Posting {
     /// Recorded by the company's first successful scrape: already there when
     /// tracking began, so not news.
     pub baseline: bool,
+    /// See [`NewLink::board_id`].
+    pub board_id: Option<String>,
+    pub location: Option<String>,
+    /// When the job board last changed the posting.
+    pub updated: Option<Timestamp>,
 }
 
 /// A job link found by a scrape, not yet compared with the snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NewLink {
     pub url: String,
     pub title: String,
+    /// The posting's own id on its job board, prefixed by the board's name
+    /// (`greenhouse:4012345`). When present it, not the URL, is the snapshot
+    /// key: a board may change a posting's URL, never its id.
+    pub board_id: Option<String>,
+    pub location: Option<String>,
+    pub updated: Option<Timestamp>,
+}
+
+impl NewLink {
+    /// A link found on an HTML page: known by its canonical URL.
+    pub fn page(url: impl Into<String>, title: impl Into<String>) -> Self {
+        NewLink {
+            url: url.into(),
+            title: title.into(),
+            ..NewLink::default()
+        }
+    }
+
+    /// What the snapshot knows the link by.
+    pub fn key(&self) -> &str {
+        self.board_id.as_deref().unwrap_or(&self.url)
+    }
 }
 
 /// One link in a company's snapshot.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::StoreError;
+use super::legacy;
 
 /// A type stored as a record.
 pub trait Record: Serialize + DeserializeOwned {
@@ -16,6 +17,13 @@ pub trait Record: Serialize + DeserializeOwned {
     const TABLE: &'static str;
     /// Format version written as the first byte.
     const FORMAT: u8 = 1;
+
+    /// Decode a record written in an older format `format`; `None` when the
+    /// type never had that format.
+    fn decode_old(format: u8, bytes: &[u8]) -> Option<postcard::Result<Self>> {
+        let _ = (format, bytes);
+        None
+    }
 }
 
 pub fn encode<R: Record>(record: &R) -> Vec<u8> {
@@ -35,6 +43,9 @@ pub fn decode<R: Record>(bytes: &[u8], key: &dyn std::fmt::Display) -> Result<R,
     match bytes.split_first() {
         Some((&v, rest)) if v == R::FORMAT => {
             postcard::from_bytes(rest).map_err(|e| fail(e.to_string()))
+        }
+        Some((&v, rest)) if let Some(old) = R::decode_old(v, rest) => {
+            old.map_err(|e| fail(format!("format version {v}: {e}")))
         }
         Some((&v, _)) => Err(fail(format!(
             "format version {v}, this build reads {}",
@@ -58,9 +69,19 @@ impl Record for crate::model::Job {
 }
 impl Record for crate::model::Checkpoint {
     const TABLE: &'static str = "job_checkpoints";
+    /// 2: links carry a snapshot key, location and updated time.
+    const FORMAT: u8 = 2;
+    fn decode_old(format: u8, bytes: &[u8]) -> Option<postcard::Result<Self>> {
+        (format == 1).then(|| postcard::from_bytes::<legacy::CheckpointV1>(bytes).map(Into::into))
+    }
 }
 impl Record for crate::model::Posting {
     const TABLE: &'static str = "postings";
+    /// 2: location, updated time and the job board's posting id.
+    const FORMAT: u8 = 2;
+    fn decode_old(format: u8, bytes: &[u8]) -> Option<postcard::Result<Self>> {
+        (format == 1).then(|| postcard::from_bytes::<legacy::PostingV1>(bytes).map(Into::into))
+    }
 }
 impl Record for crate::model::SnapshotEntry {
     const TABLE: &'static str = "snapshots";
@@ -90,9 +111,12 @@ mod tests {
             title: "Engineer".into(),
             first_seen: Timestamp::from_millis(5),
             baseline: false,
+            board_id: Some("lever:abc".into()),
+            location: Some("Berlin".into()),
+            updated: None,
         };
         let bytes = encode(&p);
-        assert_eq!(bytes[0], 1);
+        assert_eq!(bytes[0], 2);
         assert_eq!(decode::<Posting>(&bytes, &7).unwrap(), p);
         let mut newer = bytes.clone();
         newer[0] = 9;
@@ -102,6 +126,7 @@ mod tests {
             "{err}"
         );
         assert!(decode::<Posting>(&[], &7).is_err());
+        assert!(decode::<Posting>(&[2, 0xff], &7).is_err());
         assert!(decode::<Posting>(&[1, 0xff], &7).is_err());
     }
 }

@@ -15,6 +15,7 @@
 pub mod codec;
 mod companies;
 mod health;
+mod legacy;
 mod postings;
 mod schema;
 pub mod tables;

@@ -26,9 +26,9 @@ pub fn record_links(
 ) -> Result<Vec<Posting>> {
     let mut new = Vec::new();
     for link in links {
-        let key = (company_id, link.url.as_str());
+        let key = (company_id, link.key());
         let existing: Option<SnapshotEntry> = match tx.snapshots.get(key)? {
-            Some(v) => Some(codec::decode(v.value(), &link.url)?),
+            Some(v) => Some(codec::decode(v.value(), &link.key())?),
             None => None,
         };
         let entry = match existing {
@@ -50,6 +50,9 @@ pub fn record_links(
                     title: link.title.clone(),
                     first_seen: now,
                     baseline,
+                    board_id: link.board_id.clone(),
+                    location: link.location.clone(),
+                    updated: link.updated,
                 };
                 put_record(&mut tx.postings, id, &posting)?;
                 new.push(posting);
@@ -71,7 +74,8 @@ pub fn has_snapshot(v: &impl View, company_id: Id) -> Result<bool> {
         .is_some())
 }
 
-/// Whether a company's snapshot holds `link` (a canonical URL).
+/// Whether a company's snapshot holds `link` (a canonical URL or a board id,
+/// see [`NewLink::key`]).
 pub fn snapshot_contains(v: &impl View, company_id: Id, link: &str) -> Result<bool> {
     Ok(v.snapshots().get((company_id, link))?.is_some())
 }

@@ -8,14 +8,22 @@
 use super::{Result, Store, StoreError, Tx, meta_get, meta_set};
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 const KEY: &str = "schema_version";
 
 type Migration = fn(&mut Tx<'_>) -> Result<()>;
 
 /// `MIGRATIONS[i]` turns schema `i + 1` into `i + 2`.
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[v1_to_v2];
+
+/// Version 2 added job-board details to postings and checkpoints. Their
+/// format-1 records are upgraded as they are read (`store::legacy`), so
+/// nothing is rewritten; the version bump keeps an older build, which cannot
+/// read format 2, from opening the file.
+fn v1_to_v2(_tx: &mut Tx<'_>) -> Result<()> {
+    Ok(())
+}
 
 pub(super) fn upgrade(store: &Store) -> Result<()> {
     let path = store.path().display().to_string();

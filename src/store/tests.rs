@@ -43,7 +43,7 @@ fn newer_schema_is_refused_and_file_untouched() {
     }
     let msg = Store::open(&path).unwrap_err().to_string();
     assert!(
-        msg.contains("schema version 99") && msg.contains("up to 1"),
+        msg.contains("schema version 99") && msg.contains(&format!("up to {SCHEMA_VERSION}")),
         "{msg}"
     );
 }
@@ -125,10 +125,7 @@ fn first_scrape_is_baseline_then_only_new_links_become_postings() {
     let c = store
         .write(|tx| insert_company(tx, company("Acme"), T0))
         .unwrap();
-    let link = |u: &str| NewLink {
-        url: u.into(),
-        title: u.into(),
-    };
+    let link = |u: &str| NewLink::page(u, u);
     let first = store
         .write(|tx| {
             record_links(
@@ -186,10 +183,7 @@ fn a_link_seen_again_is_rewritten_at_most_once_a_week() {
     let c = store
         .write(|tx| insert_company(tx, company("Acme"), T0))
         .unwrap();
-    let links = [NewLink {
-        url: "https://a/jobs/1".into(),
-        title: "One".into(),
-    }];
+    let links = [NewLink::page("https://a/jobs/1", "One")];
     let record = |at: Timestamp| {
         store
             .write(|tx| record_links(tx, c.id, 1, &links, false, at))
@@ -280,4 +274,55 @@ fn page_cache_is_dropped_when_pages_must_be_read_again_or_the_company_goes() {
     assert!(cached(b).is_some(), "another company's cache stays");
     store.write(|tx| remove_company(tx, b)).unwrap();
     assert_eq!(cached(b), None);
+}
+
+#[test]
+fn a_schema_1_file_opens_and_its_records_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scoutly.redb");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/db/schema-v1.redb"
+    );
+    std::fs::copy(fixture, &path).unwrap();
+    let store = Store::open(&path).unwrap();
+    let version = store.read(|rx| meta_get(rx, "schema_version")).unwrap();
+    assert_eq!(version, Some(SCHEMA_VERSION));
+    let all = store
+        .read(|rx| {
+            list_postings(
+                rx,
+                &PostingFilter {
+                    include_baseline: true,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].url, "https://acme.example/jobs/2");
+    assert_eq!(all[0].title, "Title of https://acme.example/jobs/2");
+    assert!(all[1].baseline && all[0].board_id.is_none());
+    let jobs = store.read(|rx| crate::queue::active_jobs(rx)).unwrap();
+    let cp = store
+        .read(|rx| crate::queue::checkpoint_of(rx, jobs[0].id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(cp.pages, 1);
+    assert_eq!(
+        cp.links,
+        [NewLink::page(
+            "https://acme.example/jobs/3",
+            "Title of https://acme.example/jobs/3"
+        )]
+    );
+    // Records read from the old format are written in the new one.
+    store
+        .write(|tx| record_links(tx, 1, 9, &cp.links, false, T0))
+        .unwrap();
+    assert!(
+        store
+            .read(|rx| snapshot_contains(rx, 1, "https://acme.example/jobs/3"))
+            .unwrap()
+    );
 }

@@ -117,10 +117,7 @@ impl Pipeline {
                         }
                         for l in found.jobs {
                             if seen.insert(l.url.to_string()) {
-                                cp.links.push(NewLink {
-                                    url: l.url.into(),
-                                    title: l.text,
-                                });
+                                cp.links.push(NewLink::page(l.url, l.text));
                             }
                         }
                         found_next
