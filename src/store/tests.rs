@@ -303,7 +303,7 @@ fn a_schema_1_file_opens_and_its_records_read() {
     assert_eq!(all[0].url, "https://acme.example/jobs/2");
     assert_eq!(all[0].title, "Title of https://acme.example/jobs/2");
     assert!(all[1].baseline && all[0].board_id.is_none());
-    let jobs = store.read(|rx| crate::queue::active_jobs(rx)).unwrap();
+    let jobs = store.read(crate::queue::active_jobs).unwrap();
     let cp = store
         .read(|rx| crate::queue::checkpoint_of(rx, jobs[0].id))
         .unwrap()
