@@ -1,6 +1,7 @@
 //! `scoutly check URL`: what a scrape of one URL would do, without storing
-//! anything — the robots.txt decision and the rule behind it, the fetch
-//! mode, the page's status and timings, and the job links found.
+//! anything — the robots.txt decision and the rule behind it, the job board
+//! behind the page, the fetch mode, the page's status and timings, and the
+//! job links found.
 //!
 //! Runs the same fetcher and extractor as the workers (same politeness, same
 //! limits); only the comparison with a known company's snapshot needs the
@@ -14,6 +15,7 @@ use url::Url;
 use crate::config::Config;
 use crate::extract::{self, LinkFilter};
 use crate::fetch::{FailureClass, Fetched, Fetcher};
+use crate::model::{BoardRef, NewLink};
 
 /// Links shown as a sample.
 const SAMPLE: usize = 5;
@@ -32,7 +34,8 @@ pub struct Report {
     /// Job links found (after the company's patterns, when it is known).
     pub links: usize,
     pub sample: Vec<LinkView>,
-    /// Every job link, for comparison with a snapshot (not printed).
+    /// Every job link's snapshot key (its URL, or its board id), for
+    /// comparison with a snapshot (not printed).
     #[serde(skip)]
     pub all_links: Vec<String>,
     /// The `rel="next"` page, when the listing continues.
@@ -48,6 +51,9 @@ pub struct RobotsView {
     pub status: Option<u16>,
     /// Why nothing may be fetched, when robots.txt was unreachable.
     pub unreachable: Option<String>,
+    /// Why robots.txt was not consulted (a job board's public API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +68,8 @@ pub struct Timings {
 pub struct LinkView {
     pub url: String,
     pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +98,7 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
             rule: None,
             status: None,
             unreachable: None,
+            skipped: None,
         },
         backend: None,
         mode: "http",
@@ -118,6 +127,22 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
             return report;
         }
     };
+    if let Some(board) = BoardRef::from_url(url) {
+        report.robots.allowed = true;
+        report.robots.skipped = Some("a job board's public API is read, not its pages".into());
+        let started = Instant::now();
+        let listing = fetcher.board_listing(&board, cfg.fetch.max_pages).await;
+        report.timings.fetch_ms = Some(ms(started.elapsed()));
+        report.backend = Some(board.board.as_str().into());
+        match listing {
+            Ok(l) => fill_links(&mut report, l.links),
+            Err(e) => {
+                report.status = e.status;
+                fail(&mut report, e.class, e.to_string());
+            }
+        }
+        return report;
+    }
     let started = Instant::now();
     let verdict = fetcher.robots_verdict(url).await;
     report.timings.robots_ms = ms(started.elapsed());
@@ -126,6 +151,7 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
         rule: verdict.rule.clone(),
         status: verdict.status,
         unreachable: verdict.unreachable.clone(),
+        skipped: None,
     };
     // A refused page is not fetched: the gate says why.
     if let Some(e) = verdict.refusal(url, fetcher.product_token()) {
@@ -157,23 +183,54 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
         }
     };
     let started = Instant::now();
-    match extract::job_links(&page.body, &page.url, &filter) {
-        Ok(found) => {
-            report.timings.extract_ms = Some(ms(started.elapsed()));
-            report.links = found.jobs.len();
-            report.sample = found
-                .jobs
-                .iter()
-                .take(SAMPLE)
-                .map(|l| LinkView {
-                    url: l.url.to_string(),
-                    title: l.text.clone(),
-                })
-                .collect();
-            report.all_links = found.jobs.iter().map(|l| l.url.to_string()).collect();
-            report.next = found.next.map(String::from);
+    let found = match extract::job_links(&page.body, &page.url, &filter) {
+        Ok(found) => found,
+        Err(e) => {
+            fail(&mut report, FailureClass::Parse, e.to_string());
+            return report;
         }
-        Err(e) => fail(&mut report, FailureClass::Parse, e.to_string()),
-    }
+    };
+    report.timings.extract_ms = Some(ms(started.elapsed()));
+    report.next = found.next.map(String::from);
+    let page_links = || {
+        found
+            .jobs
+            .iter()
+            .map(|l| NewLink::page(l.url.clone(), l.text.clone()))
+            .collect()
+    };
+    // As a scrape does: the board's API in place of the page, when it answers.
+    let links = match &found.board {
+        Some(board) => {
+            report.backend = Some(board.board.as_str().into());
+            match fetcher.board_listing(board, cfg.fetch.max_pages).await {
+                Ok(l) => {
+                    report.next = None;
+                    l.links
+                }
+                Err(e) => {
+                    tracing::warn!(%board, error = %e, "the page seems to embed a job board, but its API failed; a scrape uses the page's own links");
+                    report.backend = None;
+                    page_links()
+                }
+            }
+        }
+        None => page_links(),
+    };
+    fill_links(&mut report, links);
     report
+}
+
+fn fill_links(report: &mut Report, links: Vec<NewLink>) {
+    report.links = links.len();
+    report.sample = links
+        .iter()
+        .take(SAMPLE)
+        .map(|l| LinkView {
+            url: l.url.clone(),
+            title: l.title.clone(),
+            location: l.location.clone(),
+        })
+        .collect();
+    report.all_links = links.iter().map(|l| l.key().to_string()).collect();
 }

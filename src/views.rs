@@ -150,6 +150,12 @@ pub struct PostingView {
     pub title: String,
     pub first_seen: String,
     pub baseline: bool,
+    /// The job board's id of the posting (`greenhouse:4012345`), when a
+    /// board's API was read.
+    pub board_id: Option<String>,
+    pub location: Option<String>,
+    /// When the job board last changed the posting.
+    pub updated: Option<String>,
 }
 
 impl From<&Posting> for PostingView {
@@ -162,6 +168,9 @@ impl From<&Posting> for PostingView {
             title: p.title.clone(),
             first_seen: p.first_seen.to_rfc3339(),
             baseline: p.baseline,
+            board_id: p.board_id.clone(),
+            location: p.location.clone(),
+            updated: p.updated.map(|t| t.to_rfc3339()),
         }
     }
 }

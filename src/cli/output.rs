@@ -240,11 +240,14 @@ pub fn print_check(v: &Value, json: bool) {
     } else {
         "forbidden"
     };
-    println!(
-        "  robots.txt:  {verdict} (status {}, rule: {})",
-        s(&r["status"]),
-        r["rule"].as_str().unwrap_or("none matched")
-    );
+    match r["skipped"].as_str() {
+        Some(why) => println!("  robots.txt:  not consulted: {why}"),
+        None => println!(
+            "  robots.txt:  {verdict} (status {}, rule: {})",
+            s(&r["status"]),
+            r["rule"].as_str().unwrap_or("none matched")
+        ),
+    }
     if let Some(why) = r["unreachable"].as_str() {
         println!("               unreachable: {why}");
     }
@@ -267,7 +270,10 @@ pub fn print_check(v: &Value, json: bool) {
     }
     println!("  job links:   {}", s(&v["links"]));
     for l in v["sample"].as_array().cloned().unwrap_or_default() {
-        println!("    {}  {}", s(&l["title"]), s(&l["url"]));
+        match l["location"].as_str() {
+            Some(at) => println!("    {} ({at})  {}", s(&l["title"]), s(&l["url"])),
+            None => println!("    {}  {}", s(&l["title"]), s(&l["url"])),
+        }
     }
     if let Some(n) = v["next"].as_str() {
         println!("  next page:   {n}");

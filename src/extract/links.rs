@@ -27,7 +27,13 @@ pub struct PageScan {
     pub base: Option<String>,
     /// First `rel="next"` on an `<a>` or `<link>`.
     pub next: Option<String>,
+    /// `src` of `<script>` and `<iframe>` elements (the first
+    /// [`MAX_EMBEDS`]): where a job board's embed shows itself.
+    pub embeds: Vec<String>,
 }
+
+/// How many script and iframe sources a scan keeps.
+pub const MAX_EMBEDS: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the page could not be parsed as HTML: {0}")]
@@ -43,7 +49,13 @@ fn has_rel_next(rel: Option<String>) -> bool {
 /// Collect anchors, base href and the next-page link of an HTML document.
 pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
     let out = Rc::new(RefCell::new(PageScan::default()));
-    let (a, t, b, l) = (out.clone(), out.clone(), out.clone(), out.clone());
+    let (a, t, b, l, e) = (
+        out.clone(),
+        out.clone(),
+        out.clone(),
+        out.clone(),
+        out.clone(),
+    );
     let settings = Settings::new()
         .with_memory_settings(
             MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY),
@@ -75,6 +87,15 @@ pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
             let mut s = b.borrow_mut();
             if s.base.is_none() {
                 s.base = el.get_attribute("href");
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("script[src], iframe[src]", move |el| {
+            let mut s = e.borrow_mut();
+            if s.embeds.len() < MAX_EMBEDS
+                && let Some(src) = el.get_attribute("src")
+            {
+                s.embeds.push(src);
             }
             Ok(())
         }))

@@ -17,6 +17,8 @@ pub use links::{PageScan, RawLink, ScanError, scan};
 
 use url::Url;
 
+use crate::model::BoardRef;
+
 /// A job link found on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobLink {
@@ -32,6 +34,9 @@ pub struct PageResult {
     pub next: Option<Url>,
     /// Anchors seen before filtering.
     pub anchors: usize,
+    /// The job board the page embeds (a board's script or iframe) or links
+    /// to (the board most of its links lead to).
+    pub board: Option<BoardRef>,
 }
 
 /// Scan `html` fetched from `page_url` and keep the job links.
@@ -67,9 +72,78 @@ pub fn job_links(
     if let Some(n) = &next {
         candidates.retain(|c| &c.url != n);
     }
+    let board = board_of(&scan.embeds, &base, &candidates);
     Ok(PageResult {
         jobs: filter.keep(page_url, candidates),
         next,
         anchors: scan.links.len(),
+        board,
     })
+}
+
+/// An embed names its board outright; failing that, the board most links
+/// lead to (the first one on a tie), so one stray link to another company's
+/// board does not outvote a listing.
+fn board_of(embeds: &[String], base: &Url, links: &[JobLink]) -> Option<BoardRef> {
+    if let Some(b) = embeds
+        .iter()
+        .filter_map(|src| base.join(src).ok())
+        .find_map(|u| BoardRef::from_url(&u))
+    {
+        return Some(b);
+    }
+    let mut counts: Vec<(BoardRef, usize)> = Vec::new();
+    for b in links.iter().filter_map(|l| BoardRef::from_url(&l.url)) {
+        match counts.iter_mut().find(|(c, _)| *c == b) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((b, 1)),
+        }
+    }
+    let best = counts.iter().map(|(_, n)| *n).max()?;
+    counts.into_iter().find(|(_, n)| *n == best).map(|(b, _)| b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Board;
+
+    fn board(html: &str) -> Option<(Board, String)> {
+        let page = Url::parse("https://acme.example/careers").unwrap();
+        job_links(html.as_bytes(), &page, &LinkFilter::default())
+            .unwrap()
+            .board
+            .map(|b| (b.board, b.slug))
+    }
+
+    #[test]
+    fn boards_are_found_from_embeds_and_links() {
+        assert_eq!(
+            board(
+                r#"<div id="grnhse_app"></div><script src="https://boards.greenhouse.io/embed/job_board/js?for=acme"></script>"#
+            ),
+            Some((Board::Greenhouse, "acme".into()))
+        );
+        assert_eq!(
+            board(r#"<iframe src="https://api.lever.co/v0/postings/acme?mode=iframe"></iframe>"#),
+            Some((Board::Lever, "acme".into()))
+        );
+        assert_eq!(
+            board(r#"<script src="https://jobs.ashbyhq.com/acme/embed?version=2"></script>"#),
+            Some((Board::Ashby, "acme".into()))
+        );
+        // Most links win over a stray one.
+        assert_eq!(
+            board(
+                r#"<a href="https://jobs.lever.co/other/1">x</a>
+                <a href="https://apply.workable.com/acme/j/A1/">Engineer</a>
+                <a href="https://apply.workable.com/acme/j/B2/">Designer</a>"#
+            ),
+            Some((Board::Workable, "acme".into()))
+        );
+        assert_eq!(
+            board(r#"<script src="/app.js"></script><a href="/jobs/1">Engineer</a>"#),
+            None
+        );
+    }
 }

@@ -14,6 +14,7 @@
 //!   whether it comes from the URL, DNS or a redirect;
 //! - every failure carries a [`FailureClass`].
 
+pub mod boards;
 pub mod breaker;
 mod error;
 pub mod guard;
@@ -32,6 +33,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::model::PageCache;
+use boards::BoardApis;
 use breaker::Breakers;
 pub use error::{FailureClass, FetchError, is_bot_wall};
 pub use guard::{AddressPolicy, RefusedTarget};
@@ -55,6 +57,8 @@ pub struct Page {
 
 /// What a fetch found.
 #[derive(Debug, Clone)]
+// One per request, moved once: boxing the page would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Fetched {
     Page(Page),
     /// `304 Not Modified`: the page is as it was when its validators were
@@ -71,6 +75,7 @@ pub struct Fetcher {
     breakers: Arc<Breakers>,
     identities: Arc<Identities>,
     robots_cache: Arc<robots_cache::RobotsCache>,
+    boards: Arc<BoardApis>,
     robots_ttl: Duration,
     product_token: String,
     max_body: u64,
@@ -114,6 +119,7 @@ impl Fetcher {
             breakers: Arc::new(Breakers::new(&cfg.breaker)),
             identities: Arc::new(Identities::new(&cfg.user_agent(), &cfg.fetch.identities)),
             robots_cache: Arc::default(),
+            boards: Arc::new(BoardApis::new(&cfg.fetch.job_boards)),
             robots_ttl: cfg.fetch.robots_cache,
             product_token: cfg.fetch.product_token.clone(),
             max_body: cfg.fetch.max_body,
@@ -123,14 +129,7 @@ impl Fetcher {
 
     /// GET a page; any answer but a 2xx page is an error.
     pub async fn get(&self, url: &Url) -> Result<Page, FetchError> {
-        match self.fetch(url, None).await? {
-            Fetched::Page(p) => Ok(p),
-            Fetched::NotModified => Err(FetchError::new(
-                FailureClass::Other,
-                url.as_str(),
-                "304 Not Modified to an unconditional request",
-            )),
-        }
+        page_only(url, self.fetch(url, None).await?)
     }
 
     /// GET a page politely: the host's circuit must be closed and robots.txt
@@ -139,6 +138,24 @@ impl Fetcher {
         &self,
         url: &Url,
         cached: Option<&PageCache>,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_with(url, cached, true, self.max_body).await
+    }
+
+    /// GET a job board's API document: like [`Fetcher::fetch`] without
+    /// robots.txt (see [`boards`]) and with room for a listing that carries
+    /// every posting's description.
+    pub(crate) async fn fetch_api(&self, url: &Url) -> Result<Page, FetchError> {
+        let max_body = self.max_body.saturating_mul(4);
+        page_only(url, self.fetch_with(url, None, false, max_body).await?)
+    }
+
+    async fn fetch_with(
+        &self,
+        url: &Url,
+        cached: Option<&PageCache>,
+        robots: bool,
+        max_body: u64,
     ) -> Result<Fetched, FetchError> {
         // A refused target is reported as such, not as an unreachable robots.txt.
         request::precheck(&self.policy, url, url.as_str(), FailureClass::UnsafeTarget)?;
@@ -155,9 +172,11 @@ impl Fetcher {
             e.retry_after = Some(open.retry_in);
             return Err(e);
         }
-        self.robots_gate(url).await?;
+        if robots {
+            self.robots_gate(url).await?;
+        }
         let limits = Limits {
-            max_body: self.max_body,
+            max_body,
             overflow: Overflow::Fail,
         };
         let result = self
@@ -192,6 +211,17 @@ impl Fetcher {
     /// The product token robots.txt is matched against.
     pub fn product_token(&self) -> &str {
         &self.product_token
+    }
+}
+
+fn page_only(url: &Url, fetched: Fetched) -> Result<Page, FetchError> {
+    match fetched {
+        Fetched::Page(p) => Ok(p),
+        Fetched::NotModified => Err(FetchError::new(
+            FailureClass::Other,
+            url.as_str(),
+            "304 Not Modified to an unconditional request",
+        )),
     }
 }
 
@@ -230,7 +260,7 @@ fn page_of(raw: request::Raw) -> Page {
     let validators = PageCache {
         etag: text(header::ETAG),
         last_modified: text(header::LAST_MODIFIED),
-        next: None,
+        ..PageCache::default()
     };
     Page {
         url: raw.url,

@@ -4,6 +4,7 @@
 //! transitions as predicates). No I/O, no encoding: `store` decides how these
 //! are written, `http` and `control` decide how they are shown.
 
+mod board;
 mod company;
 mod failure;
 mod job;
@@ -12,6 +13,7 @@ mod rank;
 mod time;
 mod user;
 
+pub use board::{Board, BoardRef};
 pub use company::{Company, CompanyHealth, CompanyState, FetchMode, NewCompany};
 pub use failure::{FailureClass, FailureStats, RECENT_FAILURES, RecentFailure};
 pub use job::{Checkpoint, Job, JobCounters, JobSource, JobStatus};

@@ -76,4 +76,7 @@ pub struct PageCache {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub next: Option<String>,
+    /// The job board the page embeds or links to: later scrapes read the
+    /// board's API instead of the page.
+    pub board: Option<super::BoardRef>,
 }

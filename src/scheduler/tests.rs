@@ -58,7 +58,7 @@ pub(super) fn drain(store: &Store, now: Timestamp) -> Vec<Id> {
         store
             .write(|tx| {
                 queue::complete(tx, job.id, Default::default(), now)?;
-                record_success(tx, job.company_id, now)
+                record_success(tx, job.company_id, now, None)
             })
             .unwrap();
         done.push(job.company_id);

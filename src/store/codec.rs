@@ -94,6 +94,11 @@ impl Record for crate::model::FailureStats {
 }
 impl Record for crate::model::PageCache {
     const TABLE: &'static str = "page_cache";
+    /// 2: the job board found on the page.
+    const FORMAT: u8 = 2;
+    fn decode_old(format: u8, bytes: &[u8]) -> Option<postcard::Result<Self>> {
+        (format == 1).then(|| postcard::from_bytes::<legacy::PageCacheV1>(bytes).map(Into::into))
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +131,12 @@ mod tests {
             "{err}"
         );
         assert!(decode::<Posting>(&[], &7).is_err());
+        // An older format is upgraded.
+        let mut v1 = vec![1];
+        v1.extend(postcard::to_stdvec(&(Some("\"e\""), None::<String>, Some("/p2"))).unwrap());
+        let old: crate::model::PageCache = decode(&v1, &"page").unwrap();
+        assert_eq!(old.etag.as_deref(), Some("\"e\""));
+        assert_eq!((old.next.as_deref(), old.board), (Some("/p2"), None));
         assert!(decode::<Posting>(&[2, 0xff], &7).is_err());
         assert!(decode::<Posting>(&[1, 0xff], &7).is_err());
     }

@@ -170,9 +170,16 @@ pub fn refresh_effective_rank(tx: &mut Tx<'_>, company_id: Id) -> Result<Option<
     Ok(best)
 }
 
-/// Record a successful scrape in the company's health.
-pub fn record_success(tx: &mut Tx<'_>, company_id: Id, now: Timestamp) -> Result<Company> {
+/// Record a successful scrape in the company's health, and the job board
+/// whose API it read (`None`: the scrape read HTML pages).
+pub fn record_success(
+    tx: &mut Tx<'_>,
+    company_id: Id,
+    now: Timestamp,
+    backend: Option<&str>,
+) -> Result<Company> {
     let mut c = get_company(tx, company_id)?;
+    c.backend = backend.map(String::from);
     let h = &mut c.health;
     h.last_attempt = Some(now);
     h.last_success = Some(now);

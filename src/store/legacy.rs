@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::model::{Checkpoint, Id, NewLink, Posting, Timestamp};
+use crate::model::{Checkpoint, Id, NewLink, PageCache, Posting, Timestamp};
 
 /// `Posting` format 1: before job-board details.
 #[derive(Deserialize)]
@@ -65,6 +65,25 @@ impl From<CheckpointV1> for Checkpoint {
                 .map(|l| NewLink::page(l.url, l.title))
                 .collect(),
             pages: c.pages,
+        }
+    }
+}
+
+/// `PageCache` format 1: before the job board.
+#[derive(Deserialize)]
+pub struct PageCacheV1 {
+    etag: Option<String>,
+    last_modified: Option<String>,
+    next: Option<String>,
+}
+
+impl From<PageCacheV1> for PageCache {
+    fn from(c: PageCacheV1) -> Self {
+        PageCache {
+            etag: c.etag,
+            last_modified: c.last_modified,
+            next: c.next,
+            board: None,
         }
     }
 }

@@ -17,7 +17,8 @@ type Migration = fn(&mut Tx<'_>) -> Result<()>;
 /// `MIGRATIONS[i]` turns schema `i + 1` into `i + 2`.
 const MIGRATIONS: &[Migration] = &[v1_to_v2];
 
-/// Version 2 added job-board details to postings and checkpoints. Their
+/// Version 2 added job-board details to postings, checkpoints and the page
+/// cache. Their
 /// format-1 records are upgraded as they are read (`store::legacy`), so
 /// nothing is rewritten; the version bump keeps an older build, which cannot
 /// read format 2, from opening the file.

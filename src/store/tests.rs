@@ -244,6 +244,7 @@ fn page_cache_is_dropped_when_pages_must_be_read_again_or_the_company_goes() {
         etag: Some("\"v1\"".into()),
         last_modified: None,
         next: Some("https://a.example/careers?page=2".into()),
+        board: None,
     };
     let url = "https://a.example/careers";
     let (a, b) = store

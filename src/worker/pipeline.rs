@@ -224,20 +224,23 @@ impl Pipeline {
         let r = self
             .while_claimed(claimed, move |tx, now| {
                 match result {
-                    Ok(Scraped { links, mut counters, caches }) => {
+                    Ok(Scraped { links, mut counters, caches, backend }) => {
                         // The first successful scrape records what was already
                         // there; an empty first page makes later links news.
-                        let baseline = store::get_company(tx, job.company_id)?
-                            .health
-                            .last_success
-                            .is_none();
+                        // So does a scrape that moved between a job board's API
+                        // and HTML pages: its postings are keyed anew (board ids
+                        // instead of URLs), and none of them is news for that.
+                        let company = store::get_company(tx, job.company_id)?;
+                        let backend = backend.map(|b| b.as_str());
+                        let baseline = company.health.last_success.is_none()
+                            || company.backend.as_deref() != backend;
                         let new = store::record_links(tx, job.company_id, job.id, &links, baseline, now)?;
                         counters.new_links = new.len() as u32;
                         for p in new.iter().filter(|p| !p.baseline) {
                             tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
                         }
                         queue::complete(tx, job.id, counters, now)?;
-                        store::record_success(tx, job.company_id, now)?;
+                        store::record_success(tx, job.company_id, now, backend)?;
                         store::record_success_streak(tx, job.company_id)?;
                         store::clear_attention(tx, job.company_id)?;
                         for (url, entry) in &caches {

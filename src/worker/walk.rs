@@ -18,6 +18,13 @@
 //! are already in the snapshot, and the cache remembers where its pagination
 //! led. The validators of pages read in full are returned for the commit to
 //! store with the links (see `store::health`).
+//!
+//! A careers URL on a job board (`boards.greenhouse.io/acme`), or a page
+//! found to embed one, is read through the board's listing API instead
+//! (`fetch::boards`): its postings are keyed by the board's ids. The page
+//! cache remembers a page's board, so later scrapes go straight to the API.
+//! When the API fails for a board found on a page, the page's own links
+//! stand: a wrong guess costs one request, never the scrape.
 
 use std::collections::HashSet;
 
@@ -27,7 +34,10 @@ use super::failure::Failure;
 use super::pipeline::{Pipeline, Progress, lock};
 use crate::extract::{self, LinkFilter};
 use crate::fetch::Fetched;
-use crate::model::{Checkpoint, Company, FailureClass, Job, JobCounters, NewLink, PageCache};
+use crate::fetch::boards::Listing;
+use crate::model::{
+    Board, BoardRef, Checkpoint, Company, FailureClass, Job, JobCounters, NewLink, PageCache,
+};
 use crate::queue;
 use crate::store;
 
@@ -64,11 +74,29 @@ impl Pipeline {
             }
             _ => Checkpoint::start(company.urls.clone()),
         };
-        let mut seen: HashSet<String> = cp.links.iter().map(|l| l.url.clone()).collect();
+        let mut seen: HashSet<String> = cp.links.iter().map(|l| l.key().to_string()).collect();
         let mut caches = Vec::new();
+        let mut backend = None;
         let budget = cp.urls.len().max(1) * self.max_pages;
         while let Some(start) = cp.urls.get(cp.urls_done as usize).cloned() {
             if cp.visited.is_empty() && cp.next.is_none() {
+                let known = match Url::parse(&start).ok().and_then(|u| BoardRef::from_url(&u)) {
+                    Some(b) => Some(b),
+                    None => self
+                        .page_cache(company_id, &start)
+                        .await
+                        .and_then(|c| c.board),
+                };
+                if let Some(board) = known {
+                    let listing = self.fetcher.board_listing(&board, self.max_pages).await?;
+                    cp.pages += listing.requests;
+                    add_links(&mut cp, &mut seen, listing.links);
+                    backend = backend.or(Some(board.board));
+                    cp.urls_done += 1;
+                    let more = (cp.urls_done as usize) < cp.urls.len();
+                    self.report(progress, &cp, budget, more);
+                    continue;
+                }
                 cp.next = Some(start.clone());
             }
             while let Some(next) = cp.next.take() {
@@ -104,22 +132,37 @@ impl Pipeline {
                             extract::job_links(&page.body, &page.url, &filter).map_err(|e| {
                                 Failure::fixed(FailureClass::Parse, format!("{url}: {e}"), false)
                             })?;
-                        let found_next = found.next.map(String::from);
-                        let v = page.validators;
-                        if v.etag.is_some() || v.last_modified.is_some() {
-                            caches.push((
-                                next,
-                                PageCache {
-                                    next: found_next.clone(),
-                                    ..v
-                                },
-                            ));
-                        }
-                        for l in found.jobs {
-                            if seen.insert(l.url.to_string()) {
-                                cp.links.push(NewLink::page(l.url, l.text));
+                        let mut found_next = found.next.map(String::from);
+                        let mut entry = PageCache {
+                            next: found_next.clone(),
+                            ..page.validators
+                        };
+                        let first = cp.visited.len() == 1;
+                        let listing = match found.board.filter(|_| first) {
+                            Some(board) => self.embedded_board(&board).await,
+                            None => None,
+                        };
+                        let links = match listing {
+                            Some((board, listing)) => {
+                                cp.pages += listing.requests;
+                                backend = backend.or(Some(board.board));
+                                entry.board = Some(board);
+                                found_next = None;
+                                listing.links
                             }
+                            None => found
+                                .jobs
+                                .into_iter()
+                                .map(|l| NewLink::page(l.url, l.text))
+                                .collect(),
+                        };
+                        if entry.etag.is_some()
+                            || entry.last_modified.is_some()
+                            || entry.board.is_some()
+                        {
+                            caches.push((next, entry));
                         }
+                        add_links(&mut cp, &mut seen, links);
                         found_next
                     }
                 };
@@ -135,7 +178,23 @@ impl Pipeline {
             links: cp.links,
             counters,
             caches,
+            backend,
         })
+    }
+
+    /// Read the listing of a board found on a careers page; `None` (the
+    /// page's own links stand) when its API fails.
+    async fn embedded_board(&self, board: &BoardRef) -> Option<(BoardRef, Listing)> {
+        match self.fetcher.board_listing(board, self.max_pages).await {
+            Ok(listing) => {
+                tracing::info!(%board, postings = listing.links.len(), "careers page embeds a job board; reading its API");
+                Some((board.clone(), listing))
+            }
+            Err(e) => {
+                tracing::warn!(%board, error = %e, "careers page seems to embed a job board, but its API failed; using the page's links");
+                None
+            }
+        }
     }
 
     async fn page_cache(&self, company: u64, url: &str) -> Option<PageCache> {
@@ -164,6 +223,16 @@ pub(super) struct Scraped {
     pub links: Vec<NewLink>,
     pub counters: JobCounters,
     pub caches: Vec<(String, PageCache)>,
+    /// The job board whose API the scrape read, if any.
+    pub backend: Option<Board>,
+}
+
+fn add_links(cp: &mut Checkpoint, seen: &mut HashSet<String>, links: Vec<NewLink>) {
+    for l in links {
+        if seen.insert(l.key().to_string()) {
+            cp.links.push(l);
+        }
+    }
 }
 
 fn counters_of(cp: &Checkpoint) -> JobCounters {

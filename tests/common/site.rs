@@ -39,6 +39,7 @@ impl Default for Page {
 #[derive(Clone, Debug)]
 pub struct Hit {
     pub path: String,
+    pub query: Option<String>,
     pub start: Instant,
     /// When the answer was ready (after the page's delay).
     pub end: Instant,
@@ -151,6 +152,7 @@ impl Site {
 async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
     let start = Instant::now();
     let path = req.uri().path().to_string();
+    let query = req.uri().query().map(String::from);
     let (user_agent, if_none_match) = {
         let header = |name: &str| {
             req.headers()
@@ -167,7 +169,11 @@ async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response
     let page = {
         let mut i = inner.lock().unwrap();
         *i.hits.entry(path.clone()).or_default() += 1;
-        i.pages.get(&path).cloned()
+        // A page set for `path?query` answers that query only.
+        let full = query.as_ref().map(|q| format!("{path}?{q}"));
+        full.and_then(|f| i.pages.get(&f))
+            .or_else(|| i.pages.get(&path))
+            .cloned()
     };
     let resp = match page {
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
@@ -205,6 +211,7 @@ async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response
     };
     inner.lock().unwrap().log.push(Hit {
         path,
+        query,
         start,
         end: Instant::now(),
         status: resp.status().as_u16(),
