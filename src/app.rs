@@ -185,6 +185,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let mut control = Control::new(store.clone(), clock.clone(), config.clone());
     control.live = Some(live.clone());
     control.fetcher = Some(fetcher.clone());
+    let browser_fetcher = fetcher.clone();
     control.work_available = Some(work_available.clone());
     control.scheduler_wake = Some(scheduler_wake.clone());
 
@@ -286,6 +287,8 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     {
         tracing::warn!("some tasks did not stop within {deadline:?}; exiting anyway");
     }
+    // Chromium is a child process: closed, not left to the kernel.
+    browser_fetcher.close_browser().await;
     let _ = std::fs::remove_file(paths.socket());
     let (now, json, txt) = (clock.now(), paths.status_json(), paths.status_txt());
     let _ = store

@@ -14,8 +14,8 @@ use url::Url;
 
 use crate::config::Config;
 use crate::extract::{self, LinkFilter};
-use crate::fetch::{FailureClass, Fetched, Fetcher};
-use crate::model::{BoardRef, NewLink};
+use crate::fetch::{FailureClass, Fetcher};
+use crate::model::{BoardRef, FetchMode, NewLink};
 
 /// Links shown as a sample.
 const SAMPLE: usize = 5;
@@ -87,6 +87,9 @@ fn ms(d: Duration) -> u64 {
 pub struct Known {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// `browser` renders the page; `auto` renders it when it has no job
+    /// links and looks built by JavaScript, as a scrape does.
+    pub mode: FetchMode,
 }
 
 /// Check `url` as a scrape would see it.
@@ -159,11 +162,16 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
         return report;
     }
     let started = Instant::now();
-    let fetched = fetcher.fetch(url, None).await;
+    let fetched = match known.mode {
+        FetchMode::Browser => {
+            report.mode = "browser";
+            fetcher.render(url).await
+        }
+        _ => fetcher.get(url).await,
+    };
     report.timings.fetch_ms = Some(ms(started.elapsed()));
-    let page = match fetched {
-        Ok(Fetched::Page(p)) => p,
-        Ok(Fetched::NotModified) => unreachable!("an unconditional request"),
+    let mut page = match fetched {
+        Ok(p) => p,
         Err(e) => {
             report.status = e.status;
             fail(&mut report, e.class, e.detail.clone());
@@ -182,6 +190,24 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
             return report;
         }
     };
+    if known.mode == FetchMode::Auto && fetcher.browser_enabled() {
+        let needs_browser = extract::job_links(&page.body, &page.url, &filter)
+            .is_ok_and(|f| f.jobs.is_empty() && f.board.is_none() && f.scripted);
+        if needs_browser {
+            report.mode = "browser";
+            let started = Instant::now();
+            let rendered = fetcher.render(url).await;
+            report.timings.fetch_ms = report.timings.fetch_ms.map(|t| t + ms(started.elapsed()));
+            match rendered {
+                Ok(p) => page = p,
+                Err(e) => {
+                    report.status = e.status;
+                    fail(&mut report, e.class, e.detail.clone());
+                    return report;
+                }
+            }
+        }
+    }
     let started = Instant::now();
     let found = match extract::job_links(&page.body, &page.url, &filter) {
         Ok(found) => found,

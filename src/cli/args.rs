@@ -85,6 +85,9 @@ pub enum Command {
     Check {
         /// A careers page URL.
         url: String,
+        /// Fetch mode: auto, http or browser (default: the company's, else auto).
+        #[arg(long)]
+        mode: Option<String>,
     },
     /// Print or check configuration.
     #[command(subcommand)]

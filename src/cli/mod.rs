@@ -17,6 +17,7 @@ use args::{Command, CompanyCmd, ConfigCmd, JobsCmd, UserCmd};
 use crate::admin::{self, AdminError};
 use crate::config::{self, Config, Env, Paths};
 use crate::control::{Control, Request};
+use crate::model::FetchMode;
 use crate::store::Store;
 
 /// Exit code for configuration and usage mistakes.
@@ -122,9 +123,10 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             limit,
             include_baseline: all,
         },
-        Command::Check { url } => {
+        Command::Check { url, mode } => {
             let config = load_config(cli.config.as_deref(), env)?;
-            return check(&paths, cli.config.as_deref(), env, &config, &url, json);
+            let flag = cli.config.as_deref();
+            return check(&paths, flag, env, &config, &url, mode.as_deref(), json);
         }
         Command::Attention => Request::Attention,
         Command::Enqueue => Request::Enqueue,
@@ -143,8 +145,19 @@ fn check(
     env: &dyn Env,
     config: &Config,
     raw_url: &str,
+    mode: Option<&str>,
     json: bool,
 ) -> anyhow::Result<()> {
+    let mode = mode
+        .map(|m| {
+            FetchMode::parse(m).with_context(|| {
+                format!(
+                    "--mode {m:?} is not a fetch mode; use one of {}",
+                    FetchMode::ALLOWED
+                )
+            })
+        })
+        .transpose()?;
     let url = url::Url::parse(raw_url)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -180,6 +193,12 @@ fn check(
         exclude: company
             .as_ref()
             .map(|c| strings(&c["exclude"]))
+            .unwrap_or_default(),
+        mode: mode
+            .or_else(|| {
+                let c = company.as_ref()?;
+                FetchMode::parse(c["mode"].as_str()?)
+            })
             .unwrap_or_default(),
     };
     if !json {

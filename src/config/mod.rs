@@ -52,6 +52,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub breaker: BreakerConfig,
     pub quarantine: QuarantineConfig,
+    pub browser: BrowserConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +188,29 @@ pub struct QuarantineConfig {
     pub after_opens: u32,
     /// Time since the first failure after the last success.
     pub after_failing_for: Duration,
+}
+
+/// The headless browser for pages that need JavaScript.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserConfig {
+    /// Chromium's executable: a path, or a name looked up on `PATH`.
+    pub executable: String,
+    /// Pages rendered at once (0 turns the browser off).
+    pub tabs: usize,
+    /// Longest a page may take, from navigation to its HTML.
+    pub page_timeout: Duration,
+    /// Longest wait after `load` for the network to go quiet.
+    pub network_idle: Duration,
+    /// A CSS selector to wait for instead of network idle.
+    pub wait_for: Option<String>,
+    /// Pages rendered before the browser is restarted.
+    pub restart_after: u32,
+    /// A browser unused this long is closed.
+    pub idle_close: Duration,
+    /// The browser is not launched while less memory than this is available.
+    pub min_available_memory: u64,
+    /// Pass `--no-sandbox` even when not running as root (as root it always is).
+    pub no_sandbox: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -21,6 +21,7 @@ pub struct RawConfig {
     pub retention: RawRetention,
     pub breaker: RawBreaker,
     pub quarantine: RawQuarantine,
+    pub browser: RawBrowser,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,4 +160,18 @@ pub struct RawRetention {
     pub failed: Option<String>,
     pub cancelled: Option<String>,
     pub interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawBrowser {
+    pub executable: Option<String>,
+    pub tabs: Option<i64>,
+    pub page_timeout: Option<String>,
+    pub network_idle: Option<String>,
+    pub wait_for: Option<String>,
+    pub restart_after: Option<i64>,
+    pub idle_close: Option<String>,
+    pub min_available_memory: Option<String>,
+    pub no_sandbox: Option<bool>,
 }

@@ -156,3 +156,22 @@ when = "daily"
         assert!(msg.contains(needle), "missing {needle:?} in: {msg}");
     }
 }
+
+#[test]
+fn browser_settings_are_bounded() {
+    let ok = Config::from_toml("[browser]\ntabs = 0\nwait_for = \"#jobs li\"\n", "x").unwrap();
+    assert_eq!(ok.browser.tabs, 0);
+    assert_eq!(ok.browser.wait_for.as_deref(), Some("#jobs li"));
+    let msg = Config::from_toml("[browser]\ntabs = 3\nidle_close = \"0s\"\n", "x")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("browser.tabs") && msg.contains("from 0 to 2"),
+        "{msg}"
+    );
+    assert!(msg.contains("browser.idle_close"), "{msg}");
+    let msg = Config::from_toml("[browser]\nexecutable = \"\"\n", "x")
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("browser.executable"), "{msg}");
+}

@@ -30,6 +30,11 @@ pub struct PageScan {
     /// `src` of `<script>` and `<iframe>` elements (the first
     /// [`MAX_EMBEDS`]): where a job board's embed shows itself.
     pub embeds: Vec<String>,
+    /// `<script>` elements, inline or not.
+    pub scripts: usize,
+    /// Signs of a page built by JavaScript: a `<noscript>` element, or an
+    /// application's mount point (`#root`, `#app`, `#__next`, …).
+    pub app_shell: bool,
 }
 
 /// How many script and iframe sources a scan keeps.
@@ -56,6 +61,7 @@ pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
         out.clone(),
         out.clone(),
     );
+    let (sc, sh) = (out.clone(), out.clone());
     let settings = Settings::new()
         .with_memory_settings(
             MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY),
@@ -90,6 +96,17 @@ pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
             }
             Ok(())
         }))
+        .append_element_content_handler(element!("script", move |_| {
+            sc.borrow_mut().scripts += 1;
+            Ok(())
+        }))
+        .append_element_content_handler(element!(
+            "noscript, #root, #app, #__next, #__nuxt, #___gatsby, app-root",
+            move |_| {
+                sh.borrow_mut().app_shell = true;
+                Ok(())
+            }
+        ))
         .append_element_content_handler(element!("script[src], iframe[src]", move |el| {
             let mut s = e.borrow_mut();
             if s.embeds.len() < MAX_EMBEDS

@@ -37,6 +37,11 @@ pub struct PageResult {
     /// The job board the page embeds (a board's script or iframe) or links
     /// to (the board most of its links lead to).
     pub board: Option<BoardRef>,
+    /// The page looks built by JavaScript: it has scripts, and either an
+    /// application shell (`<noscript>`, a mount point such as `#root`) or
+    /// hardly any links. With no job links found, such a page is worth
+    /// rendering in the browser.
+    pub scripted: bool,
 }
 
 /// Scan `html` fetched from `page_url` and keep the job links.
@@ -73,13 +78,19 @@ pub fn job_links(
         candidates.retain(|c| &c.url != n);
     }
     let board = board_of(&scan.embeds, &base, &candidates);
+    let scripted = scan.scripts > 0 && (scan.app_shell || scan.links.len() < FEW_LINKS);
     Ok(PageResult {
         jobs: filter.keep(page_url, candidates),
         next,
         anchors: scan.links.len(),
         board,
+        scripted,
     })
 }
+
+/// Fewer anchors than this on a page with scripts: the links are probably
+/// drawn by the scripts.
+const FEW_LINKS: usize = 10;
 
 /// An embed names its board outright; failing that, the board most links
 /// lead to (the first one on a tie), so one stray link to another company's
@@ -145,5 +156,28 @@ mod tests {
             board(r#"<script src="/app.js"></script><a href="/jobs/1">Engineer</a>"#),
             None
         );
+    }
+
+    #[test]
+    fn script_built_pages_are_recognised() {
+        let page = Url::parse("https://acme.example/careers").unwrap();
+        let scripted = |html: &str| {
+            job_links(html.as_bytes(), &page, &LinkFilter::default())
+                .unwrap()
+                .scripted
+        };
+        assert!(scripted(
+            r#"<div id="root"></div><script src="/main.js"></script>"#
+        ));
+        assert!(scripted(
+            r#"<noscript>Enable JavaScript</noscript><script>boot()</script>"#
+        ));
+        let nav: String = (0..20)
+            .map(|i| format!("<a href=\"/p{i}\">p</a>"))
+            .collect();
+        assert!(!scripted(&format!("{nav}<script>analytics()</script>")));
+        assert!(!scripted(
+            r#"<div id="root"><a href="/about">About</a></div>"#
+        ));
     }
 }

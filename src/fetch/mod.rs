@@ -16,6 +16,7 @@
 
 pub mod boards;
 pub mod breaker;
+mod browser;
 mod error;
 pub mod guard;
 mod identity;
@@ -35,6 +36,7 @@ use crate::config::Config;
 use crate::model::PageCache;
 use boards::BoardApis;
 use breaker::Breakers;
+use browser::BrowserPool;
 pub use error::{FailureClass, FetchError, is_bot_wall};
 pub use guard::{AddressPolicy, RefusedTarget};
 use identity::Identities;
@@ -76,6 +78,7 @@ pub struct Fetcher {
     identities: Arc<Identities>,
     robots_cache: Arc<robots_cache::RobotsCache>,
     boards: Arc<BoardApis>,
+    browser: Arc<BrowserPool>,
     robots_ttl: Duration,
     product_token: String,
     max_body: u64,
@@ -112,6 +115,7 @@ impl Fetcher {
                     format!("cannot build the HTTP client: {e}"),
                 )
             })?;
+        let browser_policy = policy.clone();
         Ok(Self {
             client,
             policy,
@@ -120,6 +124,7 @@ impl Fetcher {
             identities: Arc::new(Identities::new(&cfg.user_agent(), &cfg.fetch.identities)),
             robots_cache: Arc::default(),
             boards: Arc::new(BoardApis::new(&cfg.fetch.job_boards)),
+            browser: BrowserPool::new(&cfg.browser, browser_policy),
             robots_ttl: cfg.fetch.robots_cache,
             product_token: cfg.fetch.product_token.clone(),
             max_body: cfg.fetch.max_body,
@@ -157,6 +162,26 @@ impl Fetcher {
         robots: bool,
         max_body: u64,
     ) -> Result<Fetched, FetchError> {
+        let limits = Limits {
+            max_body,
+            overflow: Overflow::Fail,
+        };
+        self.politely(url, robots, || async {
+            self.request(url, limits, cached)
+                .await
+                .and_then(|raw| answer(url, raw, cached.is_some()))
+        })
+        .await
+    }
+
+    /// Run `op` for `url` behind the address check, the host's breaker and
+    /// (when `robots`) robots.txt; record its outcome with the breaker, and
+    /// move the host to its next identity after a bot wall.
+    async fn politely<T, F, Fut>(&self, url: &Url, robots: bool, op: F) -> Result<T, FetchError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, FetchError>>,
+    {
         // A refused target is reported as such, not as an unreachable robots.txt.
         request::precheck(&self.policy, url, url.as_str(), FailureClass::UnsafeTarget)?;
         let host = url.host_str().unwrap_or_default().to_string();
@@ -175,14 +200,7 @@ impl Fetcher {
         if robots {
             self.robots_gate(url).await?;
         }
-        let limits = Limits {
-            max_body,
-            overflow: Overflow::Fail,
-        };
-        let result = self
-            .request(url, limits, cached)
-            .await
-            .and_then(|raw| answer(url, raw, cached.is_some()));
+        let result = op().await;
         let failure = result.as_ref().err().map(|e| e.class);
         if failure == Some(FailureClass::Blocked) {
             self.identities.switch(&host);

@@ -11,6 +11,7 @@
 
 mod failure;
 mod pipeline;
+mod read;
 mod walk;
 
 use std::sync::Arc;

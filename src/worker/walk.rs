@@ -32,11 +32,10 @@ use url::Url;
 
 use super::failure::Failure;
 use super::pipeline::{Pipeline, Progress, lock};
-use crate::extract::{self, LinkFilter};
+use crate::extract::LinkFilter;
 use crate::fetch::Fetched;
-use crate::fetch::boards::Listing;
 use crate::model::{
-    Board, BoardRef, Checkpoint, Company, FailureClass, Job, JobCounters, NewLink, PageCache,
+    BoardRef, Checkpoint, Company, FailureClass, FetchMode, Job, JobCounters, NewLink, PageCache,
 };
 use crate::queue;
 use crate::store;
@@ -110,9 +109,19 @@ impl Pipeline {
                         true,
                     )
                 })?;
-                let cached = self.page_cache(company_id, &next).await;
+                let browser = company.mode == FetchMode::Browser;
+                let cached = match browser {
+                    // A rendered page's HTML shell says nothing of what its
+                    // scripts show: never asked conditionally.
+                    true => None,
+                    false => self.page_cache(company_id, &next).await,
+                };
                 cp.visited.push(next.clone());
-                let fetched = match self.fetcher.fetch(&url, cached.as_ref()).await {
+                let fetched = match browser {
+                    true => self.fetcher.render(&url).await.map(Fetched::Page),
+                    false => self.fetcher.fetch(&url, cached.as_ref()).await,
+                };
+                let fetched = match fetched {
                     Ok(f) => f,
                     // A later page of a listing failing leaves the links
                     // already found valid: snapshots only grow.
@@ -128,42 +137,18 @@ impl Pipeline {
                     // where its pagination led.
                     Fetched::NotModified => cached.and_then(|c| c.next),
                     Fetched::Page(page) => {
-                        let found =
-                            extract::job_links(&page.body, &page.url, &filter).map_err(|e| {
-                                Failure::fixed(FailureClass::Parse, format!("{url}: {e}"), false)
-                            })?;
-                        let mut found_next = found.next.map(String::from);
-                        let mut entry = PageCache {
-                            next: found_next.clone(),
-                            ..page.validators
-                        };
                         let first = cp.visited.len() == 1;
-                        let listing = match found.board.filter(|_| first) {
-                            Some(board) => self.embedded_board(&board).await,
-                            None => None,
-                        };
-                        let links = match listing {
-                            Some((board, listing)) => {
-                                cp.pages += listing.requests;
-                                backend = backend.or(Some(board.board));
-                                entry.board = Some(board);
-                                found_next = None;
-                                listing.links
-                            }
-                            None => found
-                                .jobs
-                                .into_iter()
-                                .map(|l| NewLink::page(l.url, l.text))
-                                .collect(),
-                        };
-                        if entry.etag.is_some()
-                            || entry.last_modified.is_some()
-                            || entry.board.is_some()
-                        {
-                            caches.push((next, entry));
+                        let read = self.read_page(company.mode, page, &filter, first).await?;
+                        cp.pages += read.extra_requests;
+                        if read.cache.board.is_some() {
+                            backend = backend.or(read.cache.board.as_ref().map(|b| b.board));
                         }
-                        add_links(&mut cp, &mut seen, links);
-                        found_next
+                        let c = &read.cache;
+                        if c.etag.is_some() || c.last_modified.is_some() || c.board.is_some() {
+                            caches.push((next, read.cache.clone()));
+                        }
+                        add_links(&mut cp, &mut seen, read.links);
+                        read.cache.next
                     }
                 };
                 let more = cp.next.is_some() || (cp.urls_done as usize + 1) < cp.urls.len();
@@ -180,21 +165,6 @@ impl Pipeline {
             caches,
             backend,
         })
-    }
-
-    /// Read the listing of a board found on a careers page; `None` (the
-    /// page's own links stand) when its API fails.
-    async fn embedded_board(&self, board: &BoardRef) -> Option<(BoardRef, Listing)> {
-        match self.fetcher.board_listing(board, self.max_pages).await {
-            Ok(listing) => {
-                tracing::info!(%board, postings = listing.links.len(), "careers page embeds a job board; reading its API");
-                Some((board.clone(), listing))
-            }
-            Err(e) => {
-                tracing::warn!(%board, error = %e, "careers page seems to embed a job board, but its API failed; using the page's links");
-                None
-            }
-        }
     }
 
     async fn page_cache(&self, company: u64, url: &str) -> Option<PageCache> {
@@ -224,7 +194,7 @@ pub(super) struct Scraped {
     pub counters: JobCounters,
     pub caches: Vec<(String, PageCache)>,
     /// The job board whose API the scrape read, if any.
-    pub backend: Option<Board>,
+    pub backend: Option<crate::model::Board>,
 }
 
 fn add_links(cp: &mut Checkpoint, seen: &mut HashSet<String>, links: Vec<NewLink>) {

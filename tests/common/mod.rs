@@ -67,6 +67,11 @@ impl Appliance {
         }
     }
 
+    /// The running appliance's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("not running").id()
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }

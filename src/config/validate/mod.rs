@@ -15,9 +15,11 @@ pub(super) struct Check {
     pub(super) problems: Vec<String>,
 }
 
+mod browser;
 mod fetch;
 mod schedule;
 
+use browser::browser;
 use schedule::schedule;
 
 impl Check {
@@ -204,6 +206,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         raw.breaker,
         raw.quarantine,
     );
+    let browser = browser(&mut c, raw.browser);
     let status = StatusConfig {
         write_interval: c.positive_duration(
             "status.write_interval",
@@ -261,6 +264,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         politeness,
         breaker,
         quarantine,
+        browser,
         status,
         readiness,
         retention,
