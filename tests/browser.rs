@@ -293,3 +293,50 @@ fn renders_keep_to_the_address_policy_and_the_page_timeout() {
         fetcher.close_browser().await;
     });
 }
+
+#[test]
+fn a_configured_selector_is_waited_for_and_the_browser_restarts_after_n_pages() {
+    let site = Site::start();
+    // The links appear 3 s after load with no network traffic, long
+    // after the network went idle.
+    site.set(
+        "/late/careers",
+        r#"<html><body><div id="jobs"></div><script>
+        setTimeout(() => {
+          document.getElementById("jobs").innerHTML =
+            ['101', '102'].map(id => '<a href="/late/' + 'jobs/' + id + '">Job</a>').join('');
+        }, 3000);
+        </script></body></html>"#
+            .into(),
+    );
+    let mut cfg = scoutly::config::Config::defaults();
+    cfg.fetch.allow_private_targets = true;
+    cfg.politeness.delay = std::time::Duration::ZERO;
+    cfg.browser.min_available_memory = 0;
+    cfg.browser.network_idle = std::time::Duration::from_secs(5);
+    cfg.browser.restart_after = 2;
+    let url = url::Url::parse(&site.url("/late/careers")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let render = |cfg: &scoutly::config::Config, times: usize| {
+        rt.block_on(async {
+            let fetcher = scoutly::fetch::Fetcher::new(cfg).unwrap();
+            let mut html = String::new();
+            for _ in 0..times {
+                let page = fetcher.render(&url).await.unwrap();
+                html = String::from_utf8(page.body).unwrap();
+            }
+            let launches = fetcher.browser_launches();
+            fetcher.close_browser().await;
+            (html, launches)
+        })
+    };
+    let (idle_only, launches) = render(&cfg, 3);
+    assert!(
+        !idle_only.contains("/late/jobs/101"),
+        "network idle came first"
+    );
+    assert_eq!(launches, 2, "restarted after restart_after = 2 pages");
+    cfg.browser.wait_for = Some("#jobs a".into());
+    let (waited, _) = render(&cfg, 1);
+    assert!(waited.contains("/late/jobs/101"), "{waited}");
+}

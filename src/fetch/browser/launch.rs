@@ -144,6 +144,7 @@ impl Running {
     /// Close Chromium (killing it when it does not close in time) and remove
     /// its profile.
     pub async fn shutdown(mut self) {
+        let started = std::time::Instant::now();
         let closed = matches!(
             tokio::time::timeout(CLOSE, self.chrome.close()).await,
             Ok(Ok(_))
@@ -155,6 +156,11 @@ impl Running {
             let _ = self.chrome.kill().await;
         }
         self.handler.abort();
+        tracing::debug!(
+            closed,
+            ms = started.elapsed().as_millis() as u64,
+            "headless browser stopped"
+        );
     }
 }
 
