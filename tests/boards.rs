@@ -292,6 +292,26 @@ fn a_careers_page_embedding_a_board_is_read_through_the_board_api() {
     assert_eq!(site.hits("/acme/careers"), 1);
     assert_eq!(site.hits("/v1/boards/acme/jobs"), 2);
 
+    // A remembered board whose API fails is forgotten: the page is read
+    // again and the scrape still succeeds.
+    site.set_page(
+        "/v1/boards/acme/jobs",
+        Page {
+            status: 404,
+            ..Page::default()
+        },
+    );
+    app.json(&["jobs", "start", "Acme"]);
+    app.wait_until("third scrape", || app.jobs("completed").len() == 3);
+    assert_eq!(site.hits("/acme/careers"), 2);
+    site.set_page(
+        "/v1/boards/acme/jobs",
+        greenhouse(&[
+            (11, "Engineer", "https://acme.example/careers?gh_jid=11"),
+            (12, "Designer", "https://acme.example/careers?gh_jid=12"),
+        ]),
+    );
+
     // `scoutly check` reports the board and its postings, and what is new.
     let report = app.json(&["check", &site.url("/acme/careers")]);
     assert_eq!(report["backend"], "greenhouse", "{report}");

@@ -32,8 +32,9 @@ pub struct PageScan {
     pub embeds: Vec<String>,
     /// `<script>` elements, inline or not.
     pub scripts: usize,
-    /// Signs of a page built by JavaScript: a `<noscript>` element, or an
-    /// application's mount point (`#root`, `#app`, `#__next`, …).
+    /// A sign of a page built by JavaScript: an application's mount point
+    /// (`#root`, `#app`, `#__next`, …). `<noscript>` is no sign: tag
+    /// managers put one on ordinary pages.
     pub app_shell: bool,
 }
 
@@ -101,7 +102,7 @@ pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
             Ok(())
         }))
         .append_element_content_handler(element!(
-            "noscript, #root, #app, #__next, #__nuxt, #___gatsby, app-root",
+            "#root, #app, #__next, #__nuxt, #___gatsby, app-root",
             move |_| {
                 sh.borrow_mut().app_shell = true;
                 Ok(())

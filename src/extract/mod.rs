@@ -38,8 +38,8 @@ pub struct PageResult {
     /// to (the board most of its links lead to).
     pub board: Option<BoardRef>,
     /// The page looks built by JavaScript: it has scripts, and either an
-    /// application shell (`<noscript>`, a mount point such as `#root`) or
-    /// hardly any links. With no job links found, such a page is worth
+    /// application's mount point (`#root`, `#app`, `#__next`, …) or hardly
+    /// any links. With no job links found, such a page is worth
     /// rendering in the browser.
     pub scripted: bool,
 }
@@ -79,11 +79,15 @@ pub fn job_links(
     }
     let board = board_of(&scan.embeds, &base, &candidates);
     let scripted = scan.scripts > 0 && (scan.app_shell || scan.links.len() < FEW_LINKS);
+    let jobs = filter.keep(page_url, candidates);
+    // Links name the board only when they are most of the page's postings:
+    // one link to a partner's posting must not replace the page's own.
+    let board = board.filter(|(_, from_links)| *from_links == 0 || from_links * 2 > jobs.len());
     Ok(PageResult {
-        jobs: filter.keep(page_url, candidates),
+        jobs,
         next,
         anchors: scan.links.len(),
-        board,
+        board: board.map(|(b, _)| b),
         scripted,
     })
 }
@@ -92,16 +96,15 @@ pub fn job_links(
 /// drawn by the scripts.
 const FEW_LINKS: usize = 10;
 
-/// An embed names its board outright; failing that, the board most links
-/// lead to (the first one on a tie), so one stray link to another company's
-/// board does not outvote a listing.
-fn board_of(embeds: &[String], base: &Url, links: &[JobLink]) -> Option<BoardRef> {
+/// An embed names its board outright (count 0); failing that, the board
+/// most links lead to (the first one on a tie), with how many do.
+fn board_of(embeds: &[String], base: &Url, links: &[JobLink]) -> Option<(BoardRef, usize)> {
     if let Some(b) = embeds
         .iter()
         .filter_map(|src| base.join(src).ok())
         .find_map(|u| BoardRef::from_url(&u))
     {
-        return Some(b);
+        return Some((b, 0));
     }
     let mut counts: Vec<(BoardRef, usize)> = Vec::new();
     for b in links.iter().filter_map(|l| BoardRef::from_url(&l.url)) {
@@ -111,7 +114,7 @@ fn board_of(embeds: &[String], base: &Url, links: &[JobLink]) -> Option<BoardRef
         }
     }
     let best = counts.iter().map(|(_, n)| *n).max()?;
-    counts.into_iter().find(|(_, n)| *n == best).map(|(b, _)| b)
+    counts.into_iter().find(|(_, n)| *n == best)
 }
 
 #[cfg(test)]
@@ -143,6 +146,16 @@ mod tests {
             board(r#"<script src="https://jobs.ashbyhq.com/acme/embed?version=2"></script>"#),
             Some((Board::Ashby, "acme".into()))
         );
+        // A stray link to another company's board names no board.
+        let own: String = (0..5)
+            .map(|i| format!(r#"<li><a href="/jobs/{i}0{i}-engineer">Engineer {i}</a></li>"#))
+            .collect();
+        assert_eq!(
+            board(&format!(
+                r#"<ul>{own}</ul><a href="https://jobs.lever.co/partner/abc-123">Partner role</a>"#
+            )),
+            None
+        );
         // Most links win over a stray one.
         assert_eq!(
             board(
@@ -169,9 +182,14 @@ mod tests {
         assert!(scripted(
             r#"<div id="root"></div><script src="/main.js"></script>"#
         ));
-        assert!(scripted(
-            r#"<noscript>Enable JavaScript</noscript><script>boot()</script>"#
-        ));
+        assert!(scripted(r#"<script>boot()</script><a href="/">Home</a>"#));
+        // A tag manager's <noscript> on an ordinary page is no sign.
+        let nav: String = (0..12)
+            .map(|i| format!("<a href=\"/p{i}\">p</a>"))
+            .collect();
+        assert!(!scripted(&format!(
+            r#"<noscript><iframe src="https://www.googletagmanager.com/ns.html"></iframe></noscript>{nav}<script>gtm()</script>"#
+        )));
         let nav: String = (0..20)
             .map(|i| format!("<a href=\"/p{i}\">p</a>"))
             .collect();

@@ -9,7 +9,8 @@
 //!   `Retry-After` and repeated pushback;
 //! - no page is requested before its host's robots.txt has been read, nor
 //!   when it forbids the page for our product token, nor while robots.txt is
-//!   unreachable;
+//!   unreachable (documented job-board APIs excepted, see [`boards`]; a
+//!   rendered page's own subresources load as in a browser, see `browser`);
 //! - a non-public address is never connected to unless allowed by config,
 //!   whether it comes from the URL, DNS or a redirect;
 //! - every failure carries a [`FailureClass`].

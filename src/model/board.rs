@@ -176,6 +176,7 @@ fn valid_slug(board: Board, s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100
         && s.trim() == s
+        && !s.bytes().all(|b| b == b'.')
         && !matches!(s, "embed" | "api" | "v1" | "v0" | "j")
         && s.bytes().all(|b| {
             b.is_ascii_alphanumeric()
@@ -294,6 +295,7 @@ mod tests {
             "https://a.b.recruitee.com/",
             "https://jobs.lever.co/acme%20corp",
             "https://jobs.ashbyhq.com/acme%2Fcorp",
+            "https://boards.greenhouse.io/embed/job_board?for=..",
             "https://greenhouse.io.evil.example/acme",
         ] {
             assert_eq!(detect(u), None, "{u}");

@@ -153,6 +153,9 @@ pub struct Checkpoint {
     pub links: Vec<super::NewLink>,
     /// Pages fetched so far, over all listings.
     pub pages: u32,
+    /// The job board whose API gave links so far: a resumed walk must
+    /// report it too, or its board-keyed links would look news.
+    pub backend: Option<super::Board>,
 }
 
 impl Checkpoint {

@@ -65,6 +65,7 @@ impl From<CheckpointV1> for Checkpoint {
                 .map(|l| NewLink::page(l.url, l.title))
                 .collect(),
             pages: c.pages,
+            backend: None,
         }
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Invariant: a page whose links came from the browser keeps no validators,
 //! since its HTML shell can stay the same while its scripts show new
-//! postings; a conditional request would then hide them.
+//! postings; a conditional request would then hide them. When rendering
+//! fails in `auto` mode, the HTTP read stands (logged): the browser's
+//! trouble is the appliance's, not the company's.
 
 use super::failure::Failure;
 use super::pipeline::Pipeline;
@@ -20,6 +22,8 @@ pub(super) struct PageRead {
     pub cache: PageCache,
     /// Requests made beyond the page itself (board API pages, a render).
     pub extra_requests: u32,
+    /// The links came from the headless browser.
+    pub rendered: bool,
 }
 
 impl Pipeline {
@@ -41,15 +45,26 @@ impl Pipeline {
             && found.board.is_none()
             && found.scripted
             && self.fetcher.browser_enabled();
+        let mut rendered = false;
         if needs_browser {
             tracing::info!(url = %page.url, "no job links and the page looks built by JavaScript; rendering it");
-            let rendered = self.fetcher.render(&page.url).await?;
             extra_requests += 1;
-            found = extract_links(&rendered, filter)?;
-            cache = PageCache {
-                next: found.next.as_ref().map(|n| n.to_string()),
-                ..PageCache::default()
-            };
+            // The HTTP read stands when the browser cannot help (not
+            // installed, too little memory): a page with no openings must
+            // not fail its company for the appliance's own trouble.
+            match self.fetcher.render(&page.url).await {
+                Ok(page) => {
+                    found = extract_links(&page, filter)?;
+                    cache = PageCache {
+                        next: found.next.as_ref().map(|n| n.to_string()),
+                        ..PageCache::default()
+                    };
+                    rendered = true;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "rendering failed; keeping what plain HTTP found");
+                }
+            }
         }
         let listing = match found.board.clone().filter(|_| first) {
             Some(board) => self.embedded_board(&board).await,
@@ -72,6 +87,7 @@ impl Pipeline {
             links,
             cache,
             extra_requests,
+            rendered,
         })
     }
 

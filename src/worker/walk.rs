@@ -24,7 +24,10 @@
 //! (`fetch::boards`): its postings are keyed by the board's ids. The page
 //! cache remembers a page's board, so later scrapes go straight to the API.
 //! When the API fails for a board found on a page, the page's own links
-//! stand: a wrong guess costs one request, never the scrape.
+//! stand, and a remembered board that fails is forgotten and its page read
+//! again: a wrong or stale guess costs one request, never the scrape. The
+//! board read is carried in the checkpoint, so a resumed walk reports it
+//! and its board-keyed links are not mistaken for news.
 
 use std::collections::HashSet;
 
@@ -75,26 +78,37 @@ impl Pipeline {
         };
         let mut seen: HashSet<String> = cp.links.iter().map(|l| l.key().to_string()).collect();
         let mut caches = Vec::new();
-        let mut backend = None;
         let budget = cp.urls.len().max(1) * self.max_pages;
         while let Some(start) = cp.urls.get(cp.urls_done as usize).cloned() {
             if cp.visited.is_empty() && cp.next.is_none() {
                 let known = match Url::parse(&start).ok().and_then(|u| BoardRef::from_url(&u)) {
-                    Some(b) => Some(b),
+                    Some(b) => Some((b, false)),
                     None => self
                         .page_cache(company_id, &start)
                         .await
-                        .and_then(|c| c.board),
+                        .and_then(|c| c.board)
+                        .map(|b| (b, true)),
                 };
-                if let Some(board) = known {
-                    let listing = self.fetcher.board_listing(&board, self.max_pages).await?;
-                    cp.pages += listing.requests;
-                    add_links(&mut cp, &mut seen, listing.links);
-                    backend = backend.or(Some(board.board));
-                    cp.urls_done += 1;
-                    let more = (cp.urls_done as usize) < cp.urls.len();
-                    self.report(progress, &cp, budget, more);
-                    continue;
+                if let Some((board, from_page)) = known {
+                    match self.fetcher.board_listing(&board, self.max_pages).await {
+                        Ok(listing) => {
+                            cp.pages += listing.requests;
+                            add_links(&mut cp, &mut seen, listing.links);
+                            cp.backend = cp.backend.or(Some(board.board));
+                            cp.urls_done += 1;
+                            let more = (cp.urls_done as usize) < cp.urls.len();
+                            self.report(progress, &cp, budget, more);
+                            continue;
+                        }
+                        // A board guessed from the page may be gone: forget
+                        // it and read the page again, which finds it anew if
+                        // it is still there.
+                        Err(e) if from_page => {
+                            tracing::warn!(%board, error = %e, "the job board remembered for this page failed; reading the page instead");
+                            caches.push((start.clone(), PageCache::default()));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
                 cp.next = Some(start.clone());
             }
@@ -140,11 +154,18 @@ impl Pipeline {
                         let first = cp.visited.len() == 1;
                         let read = self.read_page(company.mode, page, &filter, first).await?;
                         cp.pages += read.extra_requests;
-                        if read.cache.board.is_some() {
-                            backend = backend.or(read.cache.board.as_ref().map(|b| b.board));
+                        if let Some(b) = &read.cache.board {
+                            cp.backend = cp.backend.or(Some(b.board));
                         }
                         let c = &read.cache;
-                        if c.etag.is_some() || c.last_modified.is_some() || c.board.is_some() {
+                        // A rendered page's entry is written even empty: it
+                        // replaces validators an HTTP read left, which would
+                        // otherwise answer 304 and skip the rendering.
+                        if read.rendered
+                            || c.etag.is_some()
+                            || c.last_modified.is_some()
+                            || c.board.is_some()
+                        {
                             caches.push((next, read.cache.clone()));
                         }
                         add_links(&mut cp, &mut seen, read.links);
@@ -163,7 +184,7 @@ impl Pipeline {
             links: cp.links,
             counters,
             caches,
-            backend,
+            backend: cp.backend,
         })
     }
 

@@ -27,11 +27,20 @@ pub(super) fn browser(c: &mut Check, b: RawBrowser) -> BrowserConfig {
             "a CSS selector of at most 500 characters, such as \"#jobs li\"",
         );
     }
+    let page_timeout = c.positive_duration("browser.page_timeout", b.page_timeout, "30s");
+    let network_idle = c.duration("browser.network_idle", b.network_idle, "5s");
+    if network_idle >= page_timeout {
+        c.bad(
+            "browser.network_idle",
+            &humantime::format_duration(network_idle).to_string(),
+            "a duration shorter than browser.page_timeout, or every page that never goes quiet would time out",
+        );
+    }
     BrowserConfig {
         executable,
         tabs: c.int("browser.tabs", b.tabs, 1, 0, MAX_TABS) as usize,
-        page_timeout: c.positive_duration("browser.page_timeout", b.page_timeout, "30s"),
-        network_idle: c.duration("browser.network_idle", b.network_idle, "5s"),
+        page_timeout,
+        network_idle,
         wait_for,
         restart_after: c.int("browser.restart_after", b.restart_after, 50, 1, 100_000) as u32,
         idle_close: c.positive_duration("browser.idle_close", b.idle_close, "2m"),

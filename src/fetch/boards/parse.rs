@@ -41,13 +41,19 @@ pub fn parse(board: Board, slug: &str, body: &[u8]) -> Result<ListingPage, Parse
     .map_err(fail)
 }
 
-fn link(board: Board, id: &str, url: String, title: &str) -> NewLink {
-    NewLink {
-        url,
+/// A posting's link; `None` unless its URL is an absolute http(s) URL (a
+/// board's answer is input like any page, and the URL reaches the front end).
+fn link(board: Board, id: &str, url: String, title: &str) -> Option<NewLink> {
+    let parsed = url::Url::parse(&url).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return None;
+    }
+    Some(NewLink {
+        url: parsed.into(),
         title: title.trim().to_string(),
         board_id: Some(format!("{}:{id}", board.as_str())),
         ..NewLink::default()
-    }
+    })
 }
 
 fn rfc3339(s: Option<&str>) -> Option<Timestamp> {
@@ -98,7 +104,7 @@ fn greenhouse(l: GhListing) -> ListingPage {
                 &j.id.to_string(),
                 j.absolute_url?,
                 &j.title,
-            );
+            )?;
             n.location = j.location.and_then(|l| l.name);
             n.updated = rfc3339(j.updated_at.as_deref());
             Some(n)
@@ -132,7 +138,7 @@ fn lever(postings: Vec<LeverPosting>) -> ListingPage {
     let links = postings
         .into_iter()
         .filter_map(|p| {
-            let mut n = link(Board::Lever, &p.id, p.hosted_url?, &p.text);
+            let mut n = link(Board::Lever, &p.id, p.hosted_url?, &p.text)?;
             n.location = p.categories.and_then(|c| c.location);
             n.updated = p.updated_at.or(p.created_at).map(Timestamp::from_millis);
             Some(n)
@@ -179,7 +185,7 @@ fn ashby(l: AshbyListing) -> ListingPage {
                     .next()
                     .map(String::from)
             })?;
-            let mut n = link(Board::Ashby, &id, url, &j.title);
+            let mut n = link(Board::Ashby, &id, url, &j.title)?;
             n.location = j.location;
             n.updated = rfc3339(j.updated_at.as_deref()).or(rfc3339(j.published_at.as_deref()));
             Some(n)
@@ -221,9 +227,9 @@ fn smartrecruiters(l: SrListing, company: &str) -> ListingPage {
     let links = l
         .content
         .into_iter()
-        .map(|p| {
+        .filter_map(|p| {
             let url = format!("https://jobs.smartrecruiters.com/{company}/{}", p.id);
-            let mut n = link(Board::SmartRecruiters, &p.id, url, &p.name);
+            let mut n = link(Board::SmartRecruiters, &p.id, url, &p.name)?;
             n.location = p.location.and_then(|l| {
                 let place = joined(&[
                     l.city.as_deref(),
@@ -237,7 +243,7 @@ fn smartrecruiters(l: SrListing, company: &str) -> ListingPage {
                 }
             });
             n.updated = rfc3339(p.released_date.as_deref());
-            n
+            Some(n)
         })
         .collect();
     ListingPage {
@@ -279,7 +285,7 @@ fn recruitee(l: RtListing) -> ListingPage {
                 &o.id.to_string(),
                 o.careers_url?,
                 &o.title,
-            );
+            )?;
             n.location = o.location.filter(|l| !l.trim().is_empty());
             n.updated = recruitee_time(o.updated_at.as_deref())
                 .or(recruitee_time(o.published_at.as_deref()));
@@ -337,7 +343,9 @@ fn workable(l: WkListing) -> ListingPage {
         let url = j
             .url
             .unwrap_or_else(|| format!("https://apply.workable.com/j/{}", j.shortcode));
-        let mut n = link(Board::Workable, &j.shortcode, url, &j.title);
+        let Some(mut n) = link(Board::Workable, &j.shortcode, url, &j.title) else {
+            continue;
+        };
         n.location = place;
         n.updated = j
             .published_on

@@ -109,9 +109,14 @@ fn wrong_json_is_a_parse_error_naming_the_board() {
     assert!(e.to_string().contains("greenhouse listing"), "{e}");
     let e = parse(Board::Lever, "x", br#"{"jobs":[]}"#).unwrap_err();
     assert!(e.to_string().contains("lever"), "{e}");
-    // A posting without a URL is skipped, not fatal.
-    let p = page(Board::Greenhouse, "x", r#"{"jobs":[{"id":1,"title":"t"}]}"#);
-    assert_eq!((p.returned, p.links.len()), (1, 0));
+    // A posting without a URL, or with one that is not http(s), is
+    // skipped, not fatal.
+    let p = page(
+        Board::Greenhouse,
+        "x",
+        r#"{"jobs":[{"id":1,"title":"t"},{"id":2,"title":"t","absolute_url":"javascript:alert(1)"}]}"#,
+    );
+    assert_eq!((p.returned, p.links.len()), (2, 0));
 }
 
 #[test]

@@ -74,17 +74,25 @@ impl Running {
             )));
         }
         let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
+        // A new private directory (0700, never an existing one), so no other
+        // user of the machine can prepare or read the profile.
         let profile = std::env::temp_dir().join(format!(
-            "scoutly-chromium-{}-{generation}",
-            std::process::id()
+            "scoutly-chromium-{}-{generation}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
         ));
-        let _ = std::fs::remove_dir_all(&profile);
-        std::fs::create_dir_all(&profile).map_err(|e| {
-            fail(format!(
-                "cannot create the browser profile {}: {e}",
-                profile.display()
-            ))
-        })?;
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&profile)
+                .map_err(|e| {
+                    fail(format!(
+                        "cannot create the browser profile {}: {e}",
+                        profile.display()
+                    ))
+                })?;
+        }
         let mut builder = chromiumoxide::BrowserConfig::builder()
             .chrome_executable(&exe)
             .user_data_dir(&profile)

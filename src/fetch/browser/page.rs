@@ -52,12 +52,21 @@ pub(super) async fn render(tab: &Tab, url: &Url, s: &Settings<'_>) -> Result<Ren
         .await
         .map_err(|e| cdp("set the user agent", e))?;
     let refused = Arc::new(Mutex::new(None::<String>));
-    let guard = intercept(tab, s.policy.clone(), refused.clone())
-        .await
-        .map_err(|e| cdp("intercept requests", e))?;
-    let result = navigate(tab, url, s, &refused).await;
-    guard.abort();
-    result
+    // Aborted when dropped, also when the page timeout drops this future.
+    let _guard = AbortOnDrop(
+        intercept(tab, s.policy.clone(), refused.clone())
+            .await
+            .map_err(|e| cdp("intercept requests", e))?,
+    );
+    navigate(tab, url, s, &refused).await
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn navigate(
@@ -261,9 +270,13 @@ async fn intercept(
     Ok(task)
 }
 
-/// Whether the page may request `url`: http(s) and web sockets to
+/// Whether the page may request `url`: http(s) to hosts all of whose
 /// addresses the policy permits, and in-page data. The verdict per host is
 /// remembered for the page.
+///
+/// Limits: Chromium resolves names again itself, so a name that changes its
+/// answer between the two lookups (DNS rebinding) is not caught, and
+/// WebSocket handshakes are not paused by the `Fetch` domain at all.
 async fn allowed(
     policy: &AddressPolicy,
     url: &str,
@@ -273,7 +286,7 @@ async fn allowed(
         return Err(format!("{url:?} is not a URL"));
     };
     match u.scheme() {
-        "http" | "https" | "ws" | "wss" => {}
+        "http" | "https" => {}
         "data" | "blob" => return Ok(()),
         other => return Err(format!("scheme {other:?} is not fetched")),
     }
@@ -288,19 +301,20 @@ async fn allowed(
         Some(url::Host::Domain(d)) => {
             match tokio::time::timeout(LOOKUP, tokio::net::lookup_host((d, port))).await {
                 Ok(Ok(found)) => found.collect(),
-                // Chromium's own lookup will fail the same way.
+                // What cannot be checked is not fetched.
                 _ => Vec::new(),
             }
         }
         None => return Err("no host".into()),
     };
-    let v = if addrs.is_empty() || addrs.iter().any(|a| policy.permits(*a)) {
-        Ok(())
-    } else {
-        Err(format!(
+    // Every address must be allowed: Chromium may connect to any of them.
+    let v = match addrs.iter().find(|a| !policy.permits(**a)) {
+        _ if addrs.is_empty() => Err(format!("{key} could not be resolved to check it")),
+        Some(a) => Err(format!(
             "{} is not a public address; set fetch.allow_private_targets = true to allow it",
-            addrs[0].ip()
-        ))
+            a.ip()
+        )),
+        None => Ok(()),
     };
     verdicts.insert(key, v.clone());
     v
