@@ -39,6 +39,8 @@ const FLAGS: &[&str] = &[
     "no-pings",
     "no-default-browser-check",
     "mute-audio",
+    // A page's JavaScript heap is capped, as every body is.
+    "js-flags=--max-old-space-size=256",
 ];
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);

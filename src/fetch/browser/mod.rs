@@ -155,8 +155,9 @@ impl BrowserPool {
                     Ok(Err(e)) => e.to_string(),
                     _ => format!("no answer within {}s", OPEN_TAB.as_secs()),
                 };
-                // The next page gets a fresh browser.
-                if let Some(old) = state.take() {
+                // The next page gets a fresh browser, unless another page
+                // is rendering in this one (a real crash is caught anyway).
+                if alone && let Some(old) = state.take() {
                     old.shutdown().await;
                 }
                 Err(FetchError::new(
@@ -197,8 +198,10 @@ impl BrowserPool {
         });
     }
 
-    /// Close the browser now (the appliance is stopping).
+    /// Close the browser for good (the appliance is stopping): later
+    /// renders fail instead of launching it again.
     pub async fn shutdown(&self) {
+        self.tabs.close();
         if let Some(old) = self.state.lock().await.take() {
             old.shutdown().await;
         }
@@ -248,7 +251,7 @@ impl Fetcher {
         self.browser.launches()
     }
 
-    /// Close the headless browser, if it runs.
+    /// Close the headless browser, if it runs; this fetcher renders no more.
     pub async fn close_browser(&self) {
         self.browser.shutdown().await;
     }
