@@ -140,31 +140,37 @@ impl BrowserPool {
                 old.shutdown().await;
             }
         }
-        if state.is_none() {
-            let running = Running::launch(&self.cfg, url).await?;
-            self.launches.fetch_add(1, Ordering::Relaxed);
-            self.watch_idle(running.generation);
-            *state = Some(running);
-        }
-        let running = state.as_mut().expect("launched above");
-        running.last_used = Instant::now();
-        match tokio::time::timeout(OPEN_TAB, running.chrome.new_page("about:blank")).await {
-            Ok(Ok(tab)) => Ok(tab),
-            outcome => {
-                let why = match outcome {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => format!("no answer within {}s", OPEN_TAB.as_secs()),
-                };
-                // The next page gets a fresh browser, unless another page
-                // is rendering in this one (a real crash is caught anyway).
-                if alone && let Some(old) = state.take() {
-                    old.shutdown().await;
-                }
-                Err(FetchError::new(
+        // A browser that died a moment ago may not look dead yet; a tab it
+        // cannot open gets one fresh browser before the page fails.
+        let mut second_chance = alone;
+        loop {
+            if state.is_none() {
+                let running = Running::launch(&self.cfg, url).await?;
+                self.launches.fetch_add(1, Ordering::Relaxed);
+                self.watch_idle(running.generation);
+                *state = Some(running);
+            }
+            let running = state.as_mut().expect("launched above");
+            running.last_used = Instant::now();
+            let why = match tokio::time::timeout(OPEN_TAB, running.chrome.new_page("about:blank"))
+                .await
+            {
+                Ok(Ok(tab)) => return Ok(tab),
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => format!("no answer within {}s", OPEN_TAB.as_secs()),
+            };
+            // Unless another page is rendering in this browser (a real crash
+            // is caught anyway), it is replaced.
+            if alone && let Some(old) = state.take() {
+                tracing::info!("restarting the headless browser: it could not open a tab ({why})");
+                old.shutdown().await;
+            }
+            if !std::mem::take(&mut second_chance) {
+                return Err(FetchError::new(
                     FailureClass::Other,
                     url.as_str(),
                     format!("the headless browser could not open a tab: {why}"),
-                ))
+                ));
             }
         }
     }
