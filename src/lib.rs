@@ -21,6 +21,7 @@ pub mod http;
 pub mod memory;
 pub mod model;
 pub mod queue;
+pub mod resources;
 pub mod scheduler;
 pub mod status;
 pub mod store;
