@@ -1,9 +1,10 @@
 //! What the machine can bear: readings (CPU, memory, temperature, power)
-//! and, in later steps, the controller that turns them into concurrency
-//! limits.
+//! and the controller that turns them into concurrency limits (not yet
+//! wired to a sampler or the workers).
 //!
 //! Invariant: a reading that cannot be taken is reported as missing
 //! (`None`), never as zero; a missing temperature is not 0 °C.
 
+pub mod controller;
 pub mod thermal;
 pub mod throttle;
