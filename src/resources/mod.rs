@@ -6,5 +6,6 @@
 //! (`None`), never as zero; a missing temperature is not 0 °C.
 
 pub mod controller;
+pub mod power;
 pub mod thermal;
 pub mod throttle;
