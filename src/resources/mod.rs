@@ -7,5 +7,6 @@
 
 pub mod controller;
 pub mod power;
+pub mod sampler;
 pub mod thermal;
 pub mod throttle;
