@@ -254,12 +254,18 @@ fn each_board_is_read_through_its_documented_api_with_paging() {
 #[test]
 fn a_careers_page_embedding_a_board_is_read_through_the_board_api() {
     let site = Site::start();
-    site.set(
+    // With an ETag: once its board is forgotten, the page must still be
+    // read in full to find it again.
+    site.set_page(
         "/acme/careers",
-        r#"<html><body><h1>Careers</h1><div id="grnhse_app"></div>
-        <script src="https://boards.greenhouse.io/embed/job_board/js?for=acme"></script>
-        <a href="/about">About us</a></body></html>"#
-            .into(),
+        Page {
+            body: r#"<html><body><h1>Careers</h1><div id="grnhse_app"></div>
+            <script src="https://boards.greenhouse.io/embed/job_board/js?for=acme"></script>
+            <a href="/about">About us</a></body></html>"#
+                .into(),
+            headers: vec![("etag".into(), "\"v1\"".into())],
+            ..Page::default()
+        },
     );
     site.set_page(
         "/v1/boards/acme/jobs",
@@ -304,6 +310,13 @@ fn a_careers_page_embedding_a_board_is_read_through_the_board_api() {
     app.json(&["jobs", "start", "Acme"]);
     app.wait_until("third scrape", || app.jobs("completed").len() == 3);
     assert_eq!(site.hits("/acme/careers"), 2);
+    let page_reads: Vec<u16> = site
+        .log()
+        .iter()
+        .filter(|h| h.path == "/acme/careers")
+        .map(|h| h.status)
+        .collect();
+    assert_eq!(page_reads, [200, 200], "read in full, not answered 304");
     site.set_page(
         "/v1/boards/acme/jobs",
         greenhouse(&[

@@ -80,14 +80,18 @@ impl Pipeline {
         let mut caches = Vec::new();
         let budget = cp.urls.len().max(1) * self.max_pages;
         while let Some(start) = cp.urls.get(cp.urls_done as usize).cloned() {
+            // The first page's cache entry, read once for both its board and
+            // its validators.
+            let mut start_cache = None;
             if cp.visited.is_empty() && cp.next.is_none() {
                 let known = match Url::parse(&start).ok().and_then(|u| BoardRef::from_url(&u)) {
                     Some(b) => Some((b, false)),
-                    None => self
-                        .page_cache(company_id, &start)
-                        .await
-                        .and_then(|c| c.board)
-                        .map(|b| (b, true)),
+                    None => {
+                        let entry = self.page_cache(company_id, &start).await;
+                        let board = entry.as_ref().and_then(|c| c.board.clone());
+                        start_cache = Some(entry);
+                        board.map(|b| (b, true))
+                    }
                 };
                 if let Some((board, from_page)) = known {
                     match self.fetcher.board_listing(&board, self.max_pages).await {
@@ -106,6 +110,9 @@ impl Pipeline {
                         Err(e) if from_page => {
                             tracing::warn!(%board, error = %e, "the job board remembered for this page failed; reading the page instead");
                             caches.push((start.clone(), PageCache::default()));
+                            // In full: a 304 would leave nothing to find the
+                            // board (or the links) in.
+                            start_cache = Some(None);
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -124,11 +131,12 @@ impl Pipeline {
                     )
                 })?;
                 let browser = company.mode == FetchMode::Browser;
-                let cached = match browser {
+                let cached = match (browser, start_cache.take()) {
                     // A rendered page's HTML shell says nothing of what its
                     // scripts show: never asked conditionally.
-                    true => None,
-                    false => self.page_cache(company_id, &next).await,
+                    (true, _) => None,
+                    (false, Some(c)) if next == start => c,
+                    (false, _) => self.page_cache(company_id, &next).await,
                 };
                 cp.visited.push(next.clone());
                 let fetched = match browser {
