@@ -11,8 +11,6 @@
 //!
 //! `cargo bench --bench browser` (needs Debian's `chromium`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,21 +19,18 @@ use scoutly::config::Config;
 use scoutly::extract::{self, LinkFilter};
 use scoutly::fetch::Fetcher;
 
+#[path = "child.rs"]
+mod child;
+
 const PAGES: usize = 50;
 const JOBS: usize = 30;
 
 fn main() {
-    if std::env::var_os("SCOUTLY_BENCH_SERVE").is_some() {
+    if child::is_server() {
         return serve();
     }
-    let mut server = Command::new(std::env::current_exe().unwrap())
-        .env("SCOUTLY_BENCH_SERVE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let origin = lines.next().unwrap().unwrap();
+    let servers = child::start(1);
+    let origin = servers.origins[0].clone();
 
     let mut cfg = Config::defaults();
     cfg.fetch.allow_private_targets = true;
@@ -97,9 +92,7 @@ fn main() {
     });
     done.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let _ = server.stdin.take().map(|mut s| s.write_all(b"stop\n"));
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(servers);
     let mean = rest.iter().sum::<f64>() / rest.len() as f64;
     let mut sorted = rest.clone();
     sorted.sort_by(f64::total_cmp);
@@ -215,10 +208,6 @@ fetch("/spa/" + n + "/jobs.json").then(r => r.json()).then(jobs => {
             );
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         println!("{origin}");
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-        })
-        .await;
+        child::serve_until_parent_goes().await;
     });
 }

@@ -14,8 +14,6 @@
 //! `cargo bench --bench polite` (`SCOUTLY_BENCH_SECS`, default 60, sets the
 //! duration; `SCOUTLY_BENCH_DELAY_MS`, default 1000, the courtesy delay).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,28 +22,22 @@ use scoutly::config::Config;
 use scoutly::extract::{self, LinkFilter};
 use scoutly::fetch::Fetcher;
 
+#[path = "child.rs"]
+mod child;
+
 #[path = "pages.rs"]
 mod pages;
 
 const HOSTS: usize = 100;
 
 fn main() {
-    if std::env::var_os("SCOUTLY_BENCH_SERVE").is_some() {
+    if child::is_server() {
         return serve();
     }
     let secs: u64 = env_num("SCOUTLY_BENCH_SECS", 60);
     let delay = Duration::from_millis(env_num("SCOUTLY_BENCH_DELAY_MS", 1000));
-    let mut server = Command::new(std::env::current_exe().unwrap())
-        .env("SCOUTLY_BENCH_SERVE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let origins: Vec<String> = BufReader::new(server.stdout.take().unwrap())
-        .lines()
-        .take(HOSTS)
-        .map(|l| l.unwrap())
-        .collect();
+    let servers = child::start(HOSTS);
+    let origins = servers.origins.clone();
 
     let mut cfg = Config::defaults();
     cfg.fetch.allow_private_targets = true;
@@ -101,9 +93,7 @@ fn main() {
         }
     });
     let (cpu, wall) = (cpu_seconds() - cpu0, wall0.elapsed().as_secs_f64());
-    let _ = server.stdin.take().map(|mut s| s.write_all(b"stop\n"));
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(servers);
     let got = fetched.load(Ordering::Relaxed);
     let limit = HOSTS as f64 * secs as f64 / delay.as_secs_f64();
     println!(
@@ -166,10 +156,6 @@ fn serve() {
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
             println!("{origin}");
         }
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-        })
-        .await;
+        child::serve_until_parent_goes().await;
     });
 }

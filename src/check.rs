@@ -190,33 +190,32 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
             return report;
         }
     };
-    if known.mode == FetchMode::Auto && fetcher.browser_enabled() {
-        let needs_browser = extract::job_links(&page.body, &page.url, &filter)
-            .is_ok_and(|f| f.jobs.is_empty() && f.board.is_none() && f.scripted);
-        if needs_browser {
-            report.mode = "browser";
-            let started = Instant::now();
-            let rendered = fetcher.render(url).await;
-            report.timings.fetch_ms = report.timings.fetch_ms.map(|t| t + ms(started.elapsed()));
-            match rendered {
-                Ok(p) => page = p,
-                Err(e) => {
-                    report.status = e.status;
-                    fail(&mut report, e.class, e.detail.clone());
-                    return report;
-                }
+    let started = Instant::now();
+    let Some(mut found) = extract_into(&mut report, &page, &filter) else {
+        return report;
+    };
+    let mut extract_time = started.elapsed();
+    if known.mode == FetchMode::Auto && fetcher.browser_enabled() && found.needs_rendering() {
+        report.mode = "browser";
+        let started = Instant::now();
+        let rendered = fetcher.render(url).await;
+        report.timings.fetch_ms = report.timings.fetch_ms.map(|t| t + ms(started.elapsed()));
+        match rendered {
+            Ok(p) => page = p,
+            Err(e) => {
+                report.status = e.status;
+                fail(&mut report, e.class, e.detail.clone());
+                return report;
             }
         }
-    }
-    let started = Instant::now();
-    let found = match extract::job_links(&page.body, &page.url, &filter) {
-        Ok(found) => found,
-        Err(e) => {
-            fail(&mut report, FailureClass::Parse, e.to_string());
+        let started = Instant::now();
+        let Some(again) = extract_into(&mut report, &page, &filter) else {
             return report;
-        }
-    };
-    report.timings.extract_ms = Some(ms(started.elapsed()));
+        };
+        found = again;
+        extract_time = started.elapsed();
+    }
+    report.timings.extract_ms = Some(ms(extract_time));
     report.next = found.next.map(String::from);
     let page_links = || {
         found
@@ -245,6 +244,25 @@ pub async fn check(cfg: &Config, url: &Url, known: &Known) -> Report {
     };
     fill_links(&mut report, links);
     report
+}
+
+/// The page's job links; `None` with the report's error set when the page
+/// cannot be parsed.
+fn extract_into(
+    report: &mut Report,
+    page: &crate::fetch::Page,
+    filter: &LinkFilter,
+) -> Option<extract::PageResult> {
+    match extract::job_links(&page.body, &page.url, filter) {
+        Ok(found) => Some(found),
+        Err(e) => {
+            report.error = Some(ErrorView {
+                class: FailureClass::Parse.as_str(),
+                message: e.to_string(),
+            });
+            None
+        }
+    }
 }
 
 fn fill_links(report: &mut Report, links: Vec<NewLink>) {

@@ -21,17 +21,10 @@ fn json_page(v: Value) -> Page {
 fn appliance_for(site: &Site) -> Appliance {
     let base = site.url("");
     let base = base.trim_end_matches('/');
-    let boards: String = [
-        "greenhouse",
-        "lever",
-        "ashby",
-        "smartrecruiters",
-        "recruitee",
-        "workable",
-    ]
-    .iter()
-    .map(|b| format!("{b} = \"{base}\"\n"))
-    .collect();
+    let boards: String = scoutly::model::Board::ALL
+        .iter()
+        .map(|b| format!("{} = \"{base}\"\n", b.as_str()))
+        .collect();
     Appliance::with_config(&format!("{FAST_CONFIG}\n[fetch.job_boards]\n{boards}"))
 }
 

@@ -27,16 +27,6 @@ use validate::validate;
 /// The commented default configuration, as printed by `scoutly config default`.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
 
-/// Job boards whose API host may be replaced in `[fetch.job_boards]`.
-pub const JOB_BOARDS: [&str; 6] = [
-    "greenhouse",
-    "lever",
-    "ashby",
-    "smartrecruiters",
-    "recruitee",
-    "workable",
-];
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub http: HttpConfig,

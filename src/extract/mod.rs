@@ -92,6 +92,14 @@ pub fn job_links(
     })
 }
 
+impl PageResult {
+    /// No job links, no job board, and built by JavaScript: what a headless
+    /// browser might find here, plain HTTP cannot.
+    pub fn needs_rendering(&self) -> bool {
+        self.jobs.is_empty() && self.board.is_none() && self.scripted
+    }
+}
+
 /// Fewer anchors than this on a page with scripts: the links are probably
 /// drawn by the scripts.
 const FEW_LINKS: usize = 10;

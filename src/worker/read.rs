@@ -40,11 +40,8 @@ impl Pipeline {
             ..page.validators
         };
         let mut extra_requests = 0;
-        let needs_browser = mode == FetchMode::Auto
-            && found.jobs.is_empty()
-            && found.board.is_none()
-            && found.scripted
-            && self.fetcher.browser_enabled();
+        let needs_browser =
+            mode == FetchMode::Auto && found.needs_rendering() && self.fetcher.browser_enabled();
         let mut rendered = false;
         if needs_browser {
             tracing::info!(url = %page.url, "no job links and the page looks built by JavaScript; rendering it");

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use super::Check;
 use crate::config::raw::{RawBreaker, RawFetch, RawIdentity, RawPoliteness, RawQuarantine};
-use crate::config::{
-    BreakerConfig, FetchConfig, Identity, JOB_BOARDS, PolitenessConfig, QuarantineConfig,
-};
+use crate::config::{BreakerConfig, FetchConfig, Identity, PolitenessConfig, QuarantineConfig};
+use crate::model::Board;
 
 pub(super) fn fetch(
     c: &mut Check,
@@ -131,11 +130,11 @@ fn job_boards(c: &mut Check, raw: BTreeMap<String, String>) -> BTreeMap<String, 
     let mut out = BTreeMap::new();
     for (name, base) in raw {
         let key = format!("fetch.job_boards.{name}");
-        if !JOB_BOARDS.contains(&name.as_str()) {
+        if Board::parse(&name).is_none() {
             c.bad(
                 &key,
                 &format!("{base:?}"),
-                &format!("a board among {}", JOB_BOARDS.join(", ")),
+                &format!("a board among {}", Board::ALL.map(Board::as_str).join(", ")),
             );
             continue;
         }
