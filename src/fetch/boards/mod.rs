@@ -35,8 +35,6 @@ pub struct Listing {
     pub links: Vec<NewLink>,
     /// API requests made.
     pub requests: u32,
-    /// True when `max_pages` stopped the paging before the end.
-    pub truncated: bool,
 }
 
 /// Where each board's API lives: documented hosts unless overridden.
@@ -123,7 +121,6 @@ impl Fetcher {
             }
             if listing.requests as usize >= max_pages.max(1) {
                 tracing::warn!(%board, read = offset, "stopped reading the board's listing at fetch.max_pages requests");
-                listing.truncated = true;
                 return Ok(listing);
             }
         }
