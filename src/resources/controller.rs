@@ -15,15 +15,29 @@
 //!   nothing new starts until the temperature is under `resume_temp`;
 //!   in-flight work finishes;
 //! - browser tabs are allowed only while available memory stays above
-//!   `tab_memory_floor`.
+//!   `tab_memory_floor`;
+//! - laptop mode: while on battery, or while other processes keep more than
+//!   `busy_cpu` of all cores busy (the short window's share of such samples
+//!   above `overload_share`, until the short window has none and the long
+//!   window's share is under a quarter of `overload_share`),
+//!   the configured [`LaptopAction`] caps the limits: one job and no tab, or
+//!   a pause. Growth starts again from there when the cause ends.
 //!
-//! Invariant: limits stay within their bounds, and change at most once per
-//! `interval`.
+//! With `adaptive` off, the limits sit at their maximum; the thermal hold,
+//! the tab memory floor and laptop mode still apply.
+//!
+//! Invariant: limits stay within their bounds, and AIMD changes them at
+//! most once per `interval` (safety holds act at once).
 //!
 //! Time is given by the caller (`at`, from any origin), so tests drive it.
 
 use std::collections::VecDeque;
 use std::time::Duration;
+
+mod config;
+
+use config::overload_reason;
+pub use config::{ControllerConfig, LaptopAction};
 
 /// One sample of what the machine is doing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +49,9 @@ pub struct Readings {
     pub temperature: Option<f64>,
     /// How late the appliance's own timers fire.
     pub loop_lag: Option<Duration>,
+    /// CPU use of other processes, share of all cores.
+    pub others_cpu: Option<f64>,
+    pub on_battery: Option<bool>,
 }
 
 /// How much of the limits is in use when a sample is taken.
@@ -44,51 +61,12 @@ pub struct Usage {
     pub tabs: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ControllerConfig {
-    pub min_jobs: usize,
-    pub max_jobs: usize,
-    pub max_tabs: usize,
-    pub cpu_limit: f64,
-    pub memory_floor: u64,
-    pub tab_memory_floor: u64,
-    pub soft_temp: f64,
-    pub hard_temp: f64,
-    pub resume_temp: f64,
-    pub lag_limit: Duration,
-    pub short_window: Duration,
-    pub long_window: Duration,
-    pub overload_share: f64,
-    pub interval: Duration,
-}
-
-impl Default for ControllerConfig {
-    fn default() -> Self {
-        ControllerConfig {
-            min_jobs: 1,
-            max_jobs: 5,
-            max_tabs: 2,
-            cpu_limit: 0.9,
-            memory_floor: 512 << 20,
-            tab_memory_floor: 1 << 30,
-            soft_temp: 70.0,
-            hard_temp: 80.0,
-            resume_temp: 75.0,
-            lag_limit: Duration::from_millis(250),
-            short_window: Duration::from_secs(10),
-            long_window: Duration::from_secs(60),
-            overload_share: 0.4,
-            interval: Duration::from_secs(10),
-        }
-    }
-}
-
 /// The limits in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Limits {
     pub jobs: usize,
     pub tabs: usize,
-    /// Nothing new may start (thermal hold).
+    /// Nothing new may start (thermal hold, or laptop mode's pause).
     pub paused: bool,
 }
 
@@ -100,10 +78,24 @@ pub struct Change {
     pub reason: String,
 }
 
+/// What holds the limits below what the readings alone would allow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Holds {
+    /// The hard temperature limit was reached and the resume threshold not
+    /// yet crossed back.
+    pub thermal: bool,
+    /// On battery, with laptop mode acting on it.
+    pub on_battery: bool,
+    /// Other processes are busy, with laptop mode acting on it.
+    pub busy: bool,
+}
+
 #[derive(Debug, Clone)]
 struct Sample {
     at: Duration,
     overload: Option<String>,
+    busy: bool,
     saturated: bool,
     tabs_used: bool,
 }
@@ -112,19 +104,30 @@ struct Sample {
 pub struct Controller {
     cfg: ControllerConfig,
     limits: Limits,
+    holds: Holds,
     samples: VecDeque<Sample>,
     last_change: Option<Duration>,
 }
 
 impl Controller {
-    /// Start at one job (and no tab): the controller earns its way up.
+    /// Adaptive, start at the lowest job limit and no tab: the controller
+    /// earns its way up. Fixed, start at the maximum.
     pub fn new(cfg: ControllerConfig) -> Self {
-        Controller {
-            limits: Limits {
+        let limits = match cfg.adaptive {
+            true => Limits {
                 jobs: cfg.min_jobs,
                 tabs: 0,
                 paused: false,
             },
+            false => Limits {
+                jobs: cfg.max_jobs,
+                tabs: cfg.max_tabs,
+                paused: false,
+            },
+        };
+        Controller {
+            limits,
+            holds: Holds::default(),
             cfg,
             samples: VecDeque::new(),
             last_change: None,
@@ -135,13 +138,21 @@ impl Controller {
         self.limits
     }
 
+    pub fn holds(&self) -> Holds {
+        self.holds
+    }
+
+    pub fn config(&self) -> &ControllerConfig {
+        &self.cfg
+    }
+
     /// Take one sample; returns the change it caused, if any.
     pub fn observe(&mut self, at: Duration, r: &Readings, used: Usage) -> Option<Change> {
-        let c = &self.cfg;
-        let overload = overload_reason(c, r);
+        let c = self.cfg.clone();
         self.samples.push_back(Sample {
             at,
-            overload,
+            overload: overload_reason(&c, r),
+            busy: r.others_cpu.is_some_and(|o| o > c.busy_cpu),
             saturated: used.jobs >= self.limits.jobs,
             tabs_used: used.tabs > 0 && used.tabs >= self.limits.tabs,
         });
@@ -153,79 +164,146 @@ impl Controller {
             self.samples.pop_front();
         }
         let from = self.limits;
-        let mut to = from;
-        let mut reasons = Vec::new();
-        // Thermal safety does not wait for the interval.
-        match r.temperature {
-            Some(t) if t >= c.hard_temp && !from.paused => {
-                to.paused = true;
-                reasons.push(format!(
-                    "temperature {t:.1} °C ≥ {:.0} °C hard limit → pause",
-                    c.hard_temp
-                ));
-            }
-            Some(t) if t < c.resume_temp && from.paused => {
-                to.paused = false;
-                reasons.push(format!(
-                    "temperature {t:.1} °C < {:.0} °C → resume",
-                    c.resume_temp
-                ));
-            }
-            _ => {}
+        let held = self.holds;
+        // Safety and laptop mode act at once, without waiting for the interval.
+        let mut causes = self.update_holds(at, r);
+        let cap = self.cap();
+        let mut to = Limits {
+            paused: self.holds.thermal || cap == LaptopAction::Pause,
+            ..from
+        };
+        if cap >= LaptopAction::Reduce {
+            to.jobs = to.jobs.min(c.min_jobs);
+            to.tabs = 0;
         }
         let tabs_allowed = r.available_memory.is_none_or(|m| m >= c.tab_memory_floor);
         if !tabs_allowed && to.tabs > 0 {
             to.tabs = 0;
-            reasons.push(format!(
-                "memory {} MiB < {} MiB tab floor → tabs {}→0",
+            causes.push(format!(
+                "memory {} MiB < {} MiB tab floor",
                 r.available_memory.unwrap_or(0) >> 20,
                 c.tab_memory_floor >> 20,
-                from.tabs
             ));
         }
         let due = self
             .last_change
             .is_none_or(|t| at.saturating_sub(t) >= c.interval);
-        if due && reasons.is_empty() {
-            let short = self.share(at, c.short_window);
-            let long = self.share(at, c.long_window);
-            if short.overloaded > c.overload_share {
-                let why = short.reason.unwrap_or_default();
-                let jobs = (from.jobs / 2).max(c.min_jobs);
-                let tabs = from.tabs.saturating_sub(1);
-                if jobs != from.jobs || tabs != from.tabs {
-                    to.jobs = jobs;
-                    to.tabs = tabs;
-                    reasons.push(format!(
-                        "{why} → jobs {}→{jobs}, tabs {}→{tabs}",
-                        from.jobs, from.tabs
-                    ));
-                }
-            } else if long.overloaded < c.overload_share / 2.0 && long.known {
-                if short.saturated && from.jobs < c.max_jobs {
-                    to.jobs = from.jobs + 1;
-                    reasons.push(format!(
-                        "headroom and all {} jobs busy → jobs {}→{}",
-                        from.jobs, from.jobs, to.jobs
-                    ));
-                }
-                let may_add_tab = tabs_allowed && from.tabs < c.max_tabs;
-                if may_add_tab && (from.tabs == 0 || short.tabs_used) {
-                    to.tabs = from.tabs + 1;
-                    reasons.push(format!("headroom → tabs {}→{}", from.tabs, to.tabs));
-                }
+        if cap == LaptopAction::Ignore && !c.adaptive {
+            to.jobs = c.max_jobs;
+            to.tabs = if tabs_allowed { c.max_tabs } else { 0 };
+            if to != from && causes.is_empty() {
+                causes.push("fixed limits (resources.adaptive = false)".into());
             }
+        } else if cap == LaptopAction::Ignore && due && causes.is_empty() {
+            causes.extend(self.aimd(at, tabs_allowed, &mut to));
         }
-        if to == from {
+        if to == from && held == self.holds {
             return None;
         }
-        self.limits = to;
-        self.last_change = Some(at);
+        if to != from {
+            self.limits = to;
+            self.last_change = Some(at);
+        }
         Some(Change {
             from,
             to,
-            reason: reasons.join("; "),
+            reason: format!("{} → {}", causes.join("; "), describe(from, to)),
         })
+    }
+
+    /// Thermal hold and laptop mode; returns what changed.
+    fn update_holds(&mut self, at: Duration, r: &Readings) -> Vec<String> {
+        let c = &self.cfg;
+        let mut causes = Vec::new();
+        match r.temperature {
+            Some(t) if t >= c.hard_temp && !self.holds.thermal => {
+                self.holds.thermal = true;
+                causes.push(format!(
+                    "temperature {t:.1} °C ≥ {:.0} °C hard limit",
+                    c.hard_temp
+                ));
+            }
+            Some(t) if t < c.resume_temp && self.holds.thermal => {
+                self.holds.thermal = false;
+                causes.push(format!(
+                    "temperature {t:.1} °C < {:.0} °C resume threshold",
+                    c.resume_temp
+                ));
+            }
+            _ => {}
+        }
+        let battery = c.on_battery != LaptopAction::Ignore && r.on_battery == Some(true);
+        if battery != self.holds.on_battery {
+            self.holds.on_battery = battery;
+            causes.push(
+                if battery {
+                    "on battery"
+                } else {
+                    "on mains power"
+                }
+                .into(),
+            );
+        }
+        if c.when_busy != LaptopAction::Ignore {
+            let busy = match self.holds.busy {
+                true => {
+                    self.share(at, c.short_window).busy > 0.0
+                        || self.share(at, c.long_window).busy >= c.overload_share / 4.0
+                }
+                false => self.share(at, c.short_window).busy > c.overload_share,
+            };
+            if busy != self.holds.busy {
+                self.holds.busy = busy;
+                let others = r.others_cpu.unwrap_or(0.0) * 100.0;
+                causes.push(match busy {
+                    true => format!(
+                        "other processes use {others:.0} % of the CPU (> {:.0} %)",
+                        c.busy_cpu * 100.0
+                    ),
+                    false => format!("other processes quiet ({others:.0} % of the CPU)"),
+                });
+            }
+        }
+        causes
+    }
+
+    /// The strongest laptop-mode action in force.
+    fn cap(&self) -> LaptopAction {
+        let battery = match self.holds.on_battery {
+            true => self.cfg.on_battery,
+            false => LaptopAction::Ignore,
+        };
+        let busy = match self.holds.busy {
+            true => self.cfg.when_busy,
+            false => LaptopAction::Ignore,
+        };
+        battery.max(busy)
+    }
+
+    /// Additive increase, multiplicative decrease; returns the cause.
+    fn aimd(&self, at: Duration, tabs_allowed: bool, to: &mut Limits) -> Option<String> {
+        let c = &self.cfg;
+        let from = *to;
+        let short = self.share(at, c.short_window);
+        let long = self.share(at, c.long_window);
+        if short.overloaded > c.overload_share {
+            to.jobs = (from.jobs / 2).max(c.min_jobs);
+            to.tabs = from.tabs.saturating_sub(1);
+            return short.reason;
+        }
+        if long.overloaded >= c.overload_share / 2.0 || !long.known {
+            return None;
+        }
+        let mut causes = Vec::new();
+        if short.saturated && from.jobs < c.max_jobs {
+            to.jobs = from.jobs + 1;
+            causes.push(format!("headroom and all {} jobs busy", from.jobs));
+        }
+        if tabs_allowed && from.tabs < c.max_tabs && (from.tabs == 0 || short.tabs_used) {
+            to.tabs = from.tabs + 1;
+            causes.push("headroom for a tab".to_string());
+        }
+        (!causes.is_empty()).then(|| causes.join(", "))
     }
 
     fn share(&self, at: Duration, window: Duration) -> Share {
@@ -235,8 +313,10 @@ impl Controller {
             .filter(|s| at.saturating_sub(s.at) <= window)
             .collect();
         let n = recent.len().max(1) as f64;
+        let part = |f: fn(&Sample) -> bool| recent.iter().filter(|s| f(s)).count() as f64 / n;
         Share {
-            overloaded: recent.iter().filter(|s| s.overload.is_some()).count() as f64 / n,
+            overloaded: part(|s| s.overload.is_some()),
+            busy: part(|s| s.busy),
             reason: recent.iter().rev().find_map(|s| s.overload.clone()),
             saturated: recent.iter().any(|s| s.saturated),
             tabs_used: recent.iter().any(|s| s.tabs_used),
@@ -250,38 +330,31 @@ impl Controller {
 
 struct Share {
     overloaded: f64,
+    busy: f64,
     reason: Option<String>,
     saturated: bool,
     tabs_used: bool,
     known: bool,
 }
 
-/// Why a sample is overloaded (the first signal over its limit), if it is.
-fn overload_reason(c: &ControllerConfig, r: &Readings) -> Option<String> {
-    if let Some(cpu) = r.cpu.filter(|v| *v > c.cpu_limit) {
-        return Some(format!(
-            "CPU {:.0} % > {:.0} %",
-            cpu * 100.0,
-            c.cpu_limit * 100.0
-        ));
+/// "jobs 4→2, tabs 1→0, paused": what differs between two limits.
+fn describe(from: Limits, to: Limits) -> String {
+    let mut parts = Vec::new();
+    if from.jobs != to.jobs {
+        parts.push(format!("jobs {}→{}", from.jobs, to.jobs));
     }
-    if let Some(m) = r.available_memory.filter(|m| *m < c.memory_floor) {
-        return Some(format!(
-            "memory {} MiB < {} MiB floor",
-            m >> 20,
-            c.memory_floor >> 20
-        ));
+    if from.tabs != to.tabs {
+        parts.push(format!("tabs {}→{}", from.tabs, to.tabs));
     }
-    if let Some(t) = r.temperature.filter(|t| *t > c.soft_temp) {
-        return Some(format!(
-            "temperature {t:.1} °C > {:.0} °C soft limit",
-            c.soft_temp
-        ));
+    match (from.paused, to.paused) {
+        (false, true) => parts.push("pause".into()),
+        (true, false) => parts.push("resume".into()),
+        _ => {}
     }
-    if let Some(lag) = r.loop_lag.filter(|l| *l > c.lag_limit) {
-        return Some(format!("event loop {} ms late", lag.as_millis()));
+    if parts.is_empty() {
+        return "limits unchanged".into();
     }
-    None
+    parts.join(", ")
 }
 
 #[cfg(test)]

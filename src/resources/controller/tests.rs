@@ -8,6 +8,8 @@ fn calm() -> Readings {
         available_memory: Some(4 * GIB),
         temperature: Some(55.0),
         loop_lag: Some(Duration::from_millis(2)),
+        others_cpu: Some(0.05),
+        on_battery: Some(false),
     }
 }
 
@@ -181,4 +183,108 @@ fn flapping_readings_never_change_limits_faster_than_the_interval() {
     for w in at_change.windows(2) {
         assert!(w[1] - w[0] >= 10, "changes at {at_change:?}");
     }
+}
+
+#[test]
+fn on_battery_drops_to_one_job_and_no_tab_then_grows_again_on_mains() {
+    let mut c = Controller::new(ControllerConfig::default());
+    run(&mut c, 0, 300, &calm());
+    let battery = Readings {
+        on_battery: Some(true),
+        ..calm()
+    };
+    let ch = c
+        .observe(
+            Duration::from_secs(300),
+            &battery,
+            Usage { jobs: 5, tabs: 2 },
+        )
+        .unwrap();
+    assert_eq!(
+        (ch.to.jobs, ch.to.tabs, ch.to.paused),
+        (1, 0, false),
+        "{ch:?}"
+    );
+    assert_eq!(ch.reason, "on battery → jobs 5→1, tabs 2→0");
+    assert!(c.holds().on_battery);
+    // Held while on battery, however calm the machine.
+    assert!(run(&mut c, 301, 120, &battery).is_empty());
+    let ch = c
+        .observe(
+            Duration::from_secs(421),
+            &calm(),
+            Usage { jobs: 1, tabs: 0 },
+        )
+        .unwrap();
+    assert!(ch.reason.starts_with("on mains power"), "{ch:?}");
+    run(&mut c, 422, 120, &calm());
+    assert!(c.limits().jobs > 1, "grows again: {:?}", c.limits());
+}
+
+#[test]
+fn someone_working_pauses_with_hysteresis_when_so_configured() {
+    let mut c = Controller::new(ControllerConfig {
+        when_busy: LaptopAction::Pause,
+        ..ControllerConfig::default()
+    });
+    run(&mut c, 0, 300, &calm());
+    let working = Readings {
+        others_cpu: Some(0.8),
+        ..calm()
+    };
+    // One busy second is not someone working.
+    assert!(
+        c.observe(Duration::from_secs(300), &working, Usage::default())
+            .is_none()
+    );
+    let changes = run(&mut c, 301, 10, &working);
+    assert!(c.limits().paused && c.holds().busy, "{changes:?}");
+    assert!(
+        changes[0].reason.contains("other processes use 80 %"),
+        "{changes:?}"
+    );
+    // Quiet again: resumes only once the long window has calmed down.
+    let quiet = run(&mut c, 311, 20, &calm());
+    assert!(c.limits().paused, "too soon: {quiet:?}");
+    let quiet = run(&mut c, 331, 60, &calm());
+    assert!(!c.limits().paused, "{quiet:?}");
+    assert!(
+        quiet[0].reason.contains("other processes quiet"),
+        "{quiet:?}"
+    );
+}
+
+#[test]
+fn fixed_limits_stay_at_the_maximum_but_keep_the_safety_holds() {
+    let mut c = Controller::new(ControllerConfig {
+        adaptive: false,
+        ..ControllerConfig::default()
+    });
+    assert_eq!((c.limits().jobs, c.limits().tabs), (5, 2));
+    let busy_cpu = Readings {
+        cpu: Some(0.99),
+        ..calm()
+    };
+    assert!(run(&mut c, 0, 120, &busy_cpu).is_empty());
+    let hot = Readings {
+        temperature: Some(85.0),
+        ..calm()
+    };
+    assert!(
+        c.observe(Duration::from_secs(120), &hot, Usage::default())
+            .unwrap()
+            .to
+            .paused
+    );
+    let ch = c
+        .observe(Duration::from_secs(121), &calm(), Usage::default())
+        .unwrap();
+    assert_eq!(
+        ch.to,
+        Limits {
+            jobs: 5,
+            tabs: 2,
+            paused: false
+        }
+    );
 }

@@ -1,0 +1,107 @@
+//! The controller's settings, and which readings count as overload.
+
+use std::time::Duration;
+
+use super::Readings;
+
+/// What laptop mode does while its condition holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LaptopAction {
+    Ignore,
+    /// One job (`min_jobs`) and no browser tab.
+    Reduce,
+    Pause,
+}
+
+impl LaptopAction {
+    pub const ALL: [LaptopAction; 3] = [Self::Ignore, Self::Reduce, Self::Pause];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ignore => "ignore",
+            Self::Reduce => "reduce",
+            Self::Pause => "pause",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControllerConfig {
+    /// Off: limits fixed at their maximum (safety holds still apply).
+    pub adaptive: bool,
+    pub min_jobs: usize,
+    pub max_jobs: usize,
+    pub max_tabs: usize,
+    pub cpu_limit: f64,
+    pub memory_floor: u64,
+    pub tab_memory_floor: u64,
+    pub soft_temp: f64,
+    pub hard_temp: f64,
+    pub resume_temp: f64,
+    pub lag_limit: Duration,
+    pub short_window: Duration,
+    pub long_window: Duration,
+    pub overload_share: f64,
+    pub interval: Duration,
+    pub on_battery: LaptopAction,
+    pub when_busy: LaptopAction,
+    /// Other processes' share of all cores above which someone is working.
+    pub busy_cpu: f64,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig {
+            adaptive: true,
+            min_jobs: 1,
+            max_jobs: 5,
+            max_tabs: 2,
+            cpu_limit: 0.9,
+            memory_floor: 512 << 20,
+            tab_memory_floor: 1 << 30,
+            soft_temp: 70.0,
+            hard_temp: 80.0,
+            resume_temp: 75.0,
+            lag_limit: Duration::from_millis(250),
+            short_window: Duration::from_secs(10),
+            long_window: Duration::from_secs(60),
+            overload_share: 0.4,
+            interval: Duration::from_secs(10),
+            on_battery: LaptopAction::Reduce,
+            when_busy: LaptopAction::Reduce,
+            busy_cpu: 0.5,
+        }
+    }
+}
+
+/// Why a sample is overloaded (the first signal over its limit), if it is.
+pub(super) fn overload_reason(c: &ControllerConfig, r: &Readings) -> Option<String> {
+    if let Some(cpu) = r.cpu.filter(|v| *v > c.cpu_limit) {
+        return Some(format!(
+            "CPU {:.0} % > {:.0} %",
+            cpu * 100.0,
+            c.cpu_limit * 100.0
+        ));
+    }
+    if let Some(m) = r.available_memory.filter(|m| *m < c.memory_floor) {
+        return Some(format!(
+            "memory {} MiB < {} MiB floor",
+            m >> 20,
+            c.memory_floor >> 20
+        ));
+    }
+    if let Some(t) = r.temperature.filter(|t| *t > c.soft_temp) {
+        return Some(format!(
+            "temperature {t:.1} °C > {:.0} °C soft limit",
+            c.soft_temp
+        ));
+    }
+    if let Some(lag) = r.loop_lag.filter(|l| *l > c.lag_limit) {
+        return Some(format!("event loop {} ms late", lag.as_millis()));
+    }
+    None
+}
