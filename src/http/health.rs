@@ -1,6 +1,5 @@
 //! `/healthz`, `/readyz`, `/status`: no token, for the tunnel and operators.
 
-use std::path::Path;
 use std::time::Duration;
 
 use axum::Json;
@@ -36,7 +35,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             _ => {}
         }
     }
-    match free_space(&state.data_dir) {
+    match crate::resources::disk::free_space(&state.data_dir) {
         Some(free) if free < state.min_free_disk => reasons.push(format!(
             "only {} MiB free on the data directory's filesystem (readiness.min_free_disk is {} MiB)",
             free >> 20,
@@ -65,12 +64,3 @@ pub async fn status(State(state): State<AppState>) -> Result<impl IntoResponse, 
     Ok(Json(report.public()))
 }
 
-/// Free bytes for unprivileged users on the filesystem holding `dir`.
-pub fn free_space(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a writable statvfs.
-    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
-}

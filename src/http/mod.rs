@@ -18,7 +18,6 @@ use axum::routing::{get, post};
 
 pub use auth::Caller;
 pub use error::ApiError;
-pub use health::free_space;
 
 use crate::control::Control;
 
