@@ -1,7 +1,8 @@
 //! Wiring and shutdown, nothing else.
 //!
 //! Start: directories → store (rescue jobs a dead process left running) →
-//! fetcher, queue, scheduler, workers → HTTP listener and admin socket →
+//! resource monitor, fetcher, queue, scheduler, workers → HTTP listener and
+//! admin socket →
 //! status files. Stop (SIGTERM/SIGINT): cancel the token so nothing new is
 //! claimed, give in-flight jobs `workers.shutdown_grace`, then release what
 //! is left, wait for every tracked task with a hard deadline, close the
@@ -20,6 +21,7 @@ use crate::control::{Control, Request};
 use crate::fetch::Fetcher;
 use crate::http::{self, AppState};
 use crate::queue::Queue;
+use crate::resources::monitor::Monitor;
 use crate::scheduler::{PassSettings, Scheduler, SchedulerState};
 use crate::status::{self, Live};
 use crate::store::Store;
@@ -172,16 +174,19 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let work_available = Arc::new(tokio::sync::Notify::new());
     let scheduler_wake = Arc::new(tokio::sync::Notify::new());
     let sched_state = Arc::new(SchedulerState::default());
+    let monitor = Monitor::new(&config, paths.data_dir.clone(), clock.clone());
+    let resources = monitor.resources();
     let live = Live {
         started: clock.now(),
         listen: listen.to_string(),
         concurrency: config.workers.max_concurrency,
+        resources: Some(resources.clone()),
         pass_interval: config.scheduler.pass_interval,
         preset: config.schedule.preset.clone(),
         cron: config.schedule.cron.clone(),
         scheduler: sched_state.clone(),
     };
-    let fetcher = Fetcher::new(&config)?;
+    let fetcher = Fetcher::with_tabs(&config, resources.tabs.clone())?;
     let mut control = Control::new(store.clone(), clock.clone(), config.clone());
     control.live = Some(live.clone());
     control.fetcher = Some(fetcher.clone());
@@ -212,9 +217,11 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         queue: queue.clone(),
         clock: clock.clone(),
         concurrency: config.workers.max_concurrency,
+        jobs: resources.jobs.clone(),
         grace: config.workers.shutdown_grace,
         work_available: work_available.clone(),
     };
+    tracker.spawn(monitor.run(cancel.clone()));
     pool.spawn(&tracker, cancel.clone());
 
     let scheduler = Scheduler {

@@ -18,6 +18,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+pub use crate::resources::controller::LaptopAction;
+
 pub use paths::{Env, MapEnv, Paths, PathsError, ProcessEnv, find_config_file};
 pub use values::{parse_duration, parse_size};
 
@@ -43,6 +45,7 @@ pub struct Config {
     pub breaker: BreakerConfig,
     pub quarantine: QuarantineConfig,
     pub browser: BrowserConfig,
+    pub resources: ResourcesConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +218,33 @@ pub struct RetentionConfig {
     pub cancelled: Duration,
     /// How often a pruning sweep runs.
     pub interval: Duration,
+}
+
+/// `[resources]`: how the job and tab limits follow the machine. The
+/// maximum jobs are `workers.max_concurrency`, the maximum tabs
+/// `browser.tabs`, and tabs need `browser.min_available_memory` available.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourcesConfig {
+    pub adaptive: bool,
+    pub sample_interval: Duration,
+    /// The label of the sensor that drives decisions (`None`: the SoC's).
+    pub sensor: Option<String>,
+    pub min_jobs: usize,
+    pub cpu_limit: f64,
+    pub memory_floor: u64,
+    pub soft_temp: f64,
+    pub hard_temp: f64,
+    pub resume_temp: f64,
+    pub lag_limit: Duration,
+    pub short_window: Duration,
+    pub long_window: Duration,
+    pub overload_share: f64,
+    pub interval: Duration,
+    /// How often `vcgencmd get_throttled` runs, where it exists.
+    pub throttle_check: Duration,
+    pub on_battery: LaptopAction,
+    pub when_busy: LaptopAction,
+    pub busy_cpu: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -22,6 +22,7 @@ pub struct RawConfig {
     pub breaker: RawBreaker,
     pub quarantine: RawQuarantine,
     pub browser: RawBrowser,
+    pub resources: RawResources,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -174,4 +175,27 @@ pub struct RawBrowser {
     pub idle_close: Option<String>,
     pub min_available_memory: Option<String>,
     pub no_sandbox: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawResources {
+    pub adaptive: Option<bool>,
+    pub sample_interval: Option<String>,
+    pub sensor: Option<String>,
+    pub min_jobs: Option<i64>,
+    pub cpu_limit: Option<f64>,
+    pub memory_floor: Option<String>,
+    pub soft_temp: Option<f64>,
+    pub hard_temp: Option<f64>,
+    pub resume_temp: Option<f64>,
+    pub lag_limit: Option<String>,
+    pub short_window: Option<String>,
+    pub long_window: Option<String>,
+    pub overload_share: Option<f64>,
+    pub interval: Option<String>,
+    pub throttle_check: Option<String>,
+    pub on_battery: Option<String>,
+    pub when_busy: Option<String>,
+    pub busy_cpu: Option<f64>,
 }

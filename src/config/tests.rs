@@ -175,3 +175,36 @@ fn browser_settings_are_bounded() {
         .to_string();
     assert!(msg.contains("browser.executable"), "{msg}");
 }
+
+#[test]
+fn resource_settings_are_checked_against_each_other() {
+    let ok = Config::from_toml(
+        "[resources]\nadaptive = false\nsensor = \"nvme Composite\"\nwhen_busy = \"pause\"\n",
+        "x",
+    )
+    .unwrap();
+    assert!(!ok.resources.adaptive);
+    assert_eq!(ok.resources.sensor.as_deref(), Some("nvme Composite"));
+    assert_eq!(ok.resources.when_busy, LaptopAction::Pause);
+    assert_eq!(ok.resources.on_battery, LaptopAction::Reduce);
+    let msg = Config::from_toml(
+        "[workers]\nmax_concurrency = 2\n[resources]\nmin_jobs = 3\nresume_temp = 85.0\n\
+         sample_interval = \"10ms\"\non_battery = \"sleep\"\nlong_window = \"5s\"\n",
+        "x",
+    )
+    .unwrap_err()
+    .to_string();
+    for needle in [
+        "`resources.min_jobs` = 3",
+        "at most workers.max_concurrency (2)",
+        "`resources.resume_temp` = 85",
+        "below resources.hard_temp",
+        "`resources.sample_interval` = 10ms",
+        "from 100ms to 60s",
+        "`resources.on_battery` = \"sleep\"",
+        "one of ignore, reduce, pause",
+        "`resources.long_window` = 5s",
+    ] {
+        assert!(msg.contains(needle), "missing {needle:?} in: {msg}");
+    }
+}

@@ -20,6 +20,9 @@ pub struct FetchError {
     pub retry_after: Option<Duration>,
     /// This failure opened the host's circuit for the given cool-off.
     pub opened_circuit: Option<Duration>,
+    /// Not the site's doing: the appliance holds the headless browser back
+    /// (memory, heat, laptop mode), so the job should wait, not fail.
+    pub held_back: bool,
 }
 
 impl FetchError {
@@ -31,6 +34,19 @@ impl FetchError {
             status: None,
             retry_after: None,
             opened_circuit: None,
+            held_back: false,
+        }
+    }
+
+    /// The page needs the headless browser, which resources hold back now.
+    pub fn held_back(url: impl Into<String>) -> Self {
+        Self {
+            held_back: true,
+            ..Self::new(
+                FailureClass::Other,
+                url,
+                "the page needs the headless browser, which is held back for now (see the limits in `scoutly status`)",
+            )
         }
     }
 

@@ -35,6 +35,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::model::PageCache;
+use crate::resources::gate::Gate;
 use boards::BoardApis;
 use breaker::Breakers;
 use browser::BrowserPool;
@@ -92,7 +93,14 @@ fn install_crypto() {
 }
 
 impl Fetcher {
+    /// A fetcher whose browser may always use `browser.tabs` tabs.
     pub fn new(cfg: &Config) -> Result<Self, FetchError> {
+        Self::with_tabs(cfg, Gate::new(cfg.browser.tabs))
+    }
+
+    /// A fetcher whose browser takes its tabs from `tabs`, the gate the
+    /// resource controller sets.
+    pub fn with_tabs(cfg: &Config, tabs: Arc<Gate>) -> Result<Self, FetchError> {
         install_crypto();
         let policy = Arc::new(AddressPolicy {
             allow_private: cfg.fetch.allow_private_targets,
@@ -125,7 +133,7 @@ impl Fetcher {
             identities: Arc::new(Identities::new(&cfg.user_agent(), &cfg.fetch.identities)),
             robots_cache: Arc::default(),
             boards: Arc::new(BoardApis::new(&cfg.fetch.job_boards)),
-            browser: BrowserPool::new(&cfg.browser, browser_policy),
+            browser: BrowserPool::new(&cfg.browser, browser_policy, tabs),
             robots_ttl: cfg.fetch.robots_cache,
             product_token: cfg.fetch.product_token.clone(),
             max_body: cfg.fetch.max_body,

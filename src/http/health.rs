@@ -16,12 +16,19 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready to do work: store writable, scheduler ticking, disk space left.
+/// Ready to do work: store writable, not overheated, scheduler ticking,
+/// disk space left.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let mut reasons = Vec::new();
     let probe = state.control.store.run(|s| s.probe_writable()).await;
     if let Err(e) = probe {
         reasons.push(format!("store not writable: {e}"));
+    }
+    if let Some(hot) = (state.control.live.as_ref())
+        .and_then(|l| l.resources.as_ref())
+        .and_then(|r| r.overheated())
+    {
+        reasons.push(format!("overheated: {hot}"));
     }
     if let Some(live) = &state.control.live {
         let stale_after = live.pass_interval * 3 + Duration::from_secs(60);
@@ -63,4 +70,3 @@ pub async fn status(State(state): State<AppState>) -> Result<impl IntoResponse, 
         .await?;
     Ok(Json(report.public()))
 }
-

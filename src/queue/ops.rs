@@ -344,12 +344,13 @@ pub fn fail_after(
     Ok(job)
 }
 
-/// Give a running job back without counting the attempt (graceful shutdown).
-pub fn release(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<Job> {
+/// Give a running job back without counting the attempt, runnable again at
+/// `run_at` (graceful shutdown; a job the appliance's own resources hold up).
+pub fn release(tx: &mut Tx<'_>, id: Id, run_at: Timestamp) -> Result<Job> {
     let mut job = get_job(tx, id)?;
     expect_status(&job, &[JobStatus::InProgress], "released")?;
     job.attempt = job.attempt.saturating_sub(1);
-    to_pending(tx, &mut job, now)?;
+    to_pending(tx, &mut job, run_at)?;
     Ok(job)
 }
 

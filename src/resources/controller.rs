@@ -110,13 +110,15 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// Adaptive, start at the lowest job limit and no tab: the controller
-    /// earns its way up. Fixed, start at the maximum.
+    /// Adaptive, start at the lowest job limit: the controller earns its way
+    /// up. Fixed, start at the maximum.
     pub fn new(cfg: ControllerConfig) -> Self {
         let limits = match cfg.adaptive {
+            // One tab (the first sample closes it below the memory floor),
+            // so a browser company need not wait a long window for it.
             true => Limits {
                 jobs: cfg.min_jobs,
-                tabs: 0,
+                tabs: cfg.max_tabs.min(1),
                 paused: false,
             },
             false => Limits {

@@ -6,8 +6,11 @@
 
 pub mod controller;
 pub mod disk;
+pub mod gate;
+pub mod monitor;
 pub mod power;
 pub mod sampler;
+pub mod shared;
 pub mod thermal;
 pub mod throttle;
 pub mod tree;

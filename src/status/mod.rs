@@ -18,6 +18,7 @@ pub use text::render_text;
 
 use crate::model::{JobStatus, Timestamp};
 use crate::queue::{self, ActiveCounts};
+use crate::resources::shared::{ResourceView, Resources};
 use crate::scheduler::SchedulerState;
 use crate::store::{self, PostingFilter, Result, Store};
 use crate::views::{JobView, PostingView};
@@ -43,6 +44,8 @@ pub struct Live {
     pub preset: String,
     pub cron: Vec<crate::config::CronTrigger>,
     pub scheduler: Arc<SchedulerState>,
+    /// Readings, limits and alerts of the resource monitor.
+    pub resources: Option<Arc<Resources>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,6 +66,8 @@ pub struct StatusReport {
     pub queue: ActiveCounts,
     pub active_jobs: Vec<ActiveJob>,
     pub concurrency: Concurrency,
+    /// Readings, limits, why they last changed, and alerts (running only).
+    pub resources: Option<ResourceView>,
     pub scheduler: SchedulerView,
     pub companies: CompanyCounts,
     pub postings: PostingCounts,
@@ -81,8 +86,11 @@ pub struct ActiveJob {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Concurrency {
+    /// Jobs allowed to run now (0 while paused).
     pub limit: usize,
-    /// "fixed": `workers.max_concurrency`; adaptive control comes later.
+    /// `workers.max_concurrency`.
+    pub max: usize,
+    /// "adaptive" (the resource controller sets `limit`) or "fixed".
     pub mode: &'static str,
 }
 
@@ -119,6 +127,25 @@ pub struct PostingCounts {
     pub total: u64,
     pub new_last_24h: usize,
     pub recent: Vec<PostingView>,
+}
+
+fn concurrency(live: Option<&Live>) -> Concurrency {
+    let max = live.map_or(0, |l| l.concurrency);
+    match live.and_then(|l| l.resources.as_ref()) {
+        Some(r) => {
+            let v = r.view();
+            Concurrency {
+                limit: if v.limits.paused { 0 } else { v.limits.jobs },
+                max,
+                mode: v.mode,
+            }
+        }
+        None => Concurrency {
+            limit: max,
+            max,
+            mode: "fixed",
+        },
+    }
 }
 
 /// Build the report at `now`.
@@ -167,10 +194,8 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
             unflushed: store.has_unflushed(),
             queue: counts,
             active_jobs: active,
-            concurrency: Concurrency {
-                limit: live.map_or(0, |l| l.concurrency),
-                mode: "fixed",
-            },
+            concurrency: concurrency(live),
+            resources: live.and_then(|l| l.resources.as_ref()).map(|r| r.view()),
             scheduler: SchedulerView {
                 preset: live.map(|l| l.preset.clone()),
                 last_pass: last_pass.map(|t| t.to_rfc3339()),

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::StatusReport;
+use crate::resources::shared::ResourceView;
 
 pub fn render_text(r: &StatusReport) -> String {
     let mut s = String::new();
@@ -24,12 +25,16 @@ pub fn render_text(r: &StatusReport) -> String {
         "queue:     {} pending, {} running, {} completed, {} failed, {} cancelled",
         q.pending, q.in_progress, q.completed, q.failed, q.cancelled
     );
-    if r.running {
-        let _ = writeln!(
-            s,
-            "workers:   {} ({})",
-            r.concurrency.limit, r.concurrency.mode
-        );
+    match &r.resources {
+        Some(v) => resources(&mut s, v),
+        None if r.running => {
+            let _ = writeln!(
+                s,
+                "workers:   {} ({})",
+                r.concurrency.limit, r.concurrency.mode
+            );
+        }
+        None => {}
     }
     let _ = writeln!(
         s,
@@ -80,6 +85,83 @@ pub fn render_text(r: &StatusReport) -> String {
         }
     }
     s
+}
+
+/// Limits, why they last changed, the readings and alerts.
+fn resources(s: &mut String, v: &ResourceView) {
+    let l = &v.limits;
+    let paused = if l.paused {
+        ", paused: nothing new starts"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "workers:   {} of {} jobs, {} of {} tabs ({}); {} running, {} tabs open{paused}",
+        l.jobs, v.max_jobs, l.tabs, v.max_tabs, v.mode, v.jobs_running, v.tabs_open
+    );
+    let mut holds = Vec::new();
+    for (on, what) in [
+        (v.holds.thermal, "thermal hold"),
+        (v.holds.on_battery, "on battery"),
+        (v.holds.busy, "other processes busy"),
+    ] {
+        if on {
+            holds.push(what);
+        }
+    }
+    if !holds.is_empty() {
+        let _ = writeln!(s, "held by:   {}", holds.join(", "));
+    }
+    if let Some(c) = &v.last_change {
+        let _ = writeln!(s, "limits:    {} at {}", c.reason, c.at);
+    }
+    if let Some(r) = &v.readings {
+        let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.0} %", x * 100.0));
+        let mib = |x: Option<u64>| x.map_or("-".to_string(), |x| format!("{} MiB", x >> 20));
+        let _ = writeln!(
+            s,
+            "cpu:       {} of all cores ({} this appliance, {} others), load {:.2} {:.2} {:.2}",
+            pct(r.cpu),
+            pct(r.own_cpu),
+            pct(r.others_cpu),
+            r.load[0],
+            r.load[1],
+            r.load[2]
+        );
+        let _ = writeln!(
+            s,
+            "memory:    {} available of {}, swap used {}; appliance {} + children {} ({} processes)",
+            mib(r.available_memory),
+            mib(r.total_memory),
+            mib(r.swap_used),
+            mib(r.own_rss),
+            mib(r.children_rss),
+            r.children
+        );
+        let temp = match &r.temperature {
+            Some(t) => format!("{:.1} °C ({})", t.celsius, t.label),
+            None => "no sensor".to_string(),
+        };
+        let power = match r.on_battery {
+            Some(true) => "on battery",
+            Some(false) => "on mains power",
+            None => "power source unknown",
+        };
+        let _ = writeln!(
+            s,
+            "machine:   {temp}, disk {} free, {power}, event loop {} late",
+            mib(r.disk_free),
+            r.loop_lag_ms
+                .map_or("-".to_string(), |ms| format!("{ms} ms"))
+        );
+        if let Some(t) = &r.throttled {
+            let _ = writeln!(s, "firmware:  get_throttled {:#x}", t.raw);
+        }
+    }
+    for a in &v.alerts {
+        let _ = writeln!(s, "ATTENTION: {} since {}: {}", a.kind, a.since, a.message);
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

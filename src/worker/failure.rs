@@ -19,6 +19,9 @@ pub(super) struct Failure {
     pub retry_after: Option<Duration>,
     /// This failure opened the host's circuit for this long.
     pub opened_circuit: Option<Duration>,
+    /// The appliance held the job up (no browser tab allowed now): it waits
+    /// and runs again, counting no attempt and no failure of the company.
+    pub deferred: bool,
 }
 
 impl Failure {
@@ -32,6 +35,7 @@ impl Failure {
             retryable: false,
             retry_after: None,
             opened_circuit: None,
+            deferred: false,
         }
     }
 }
@@ -49,6 +53,7 @@ impl From<FetchError> for Failure {
             error: format!("{}: {e}", e.class),
             retry_after: e.retry_after,
             opened_circuit: e.opened_circuit,
+            deferred: e.held_back,
         }
     }
 }
@@ -62,6 +67,7 @@ impl From<StoreError> for Failure {
             attention: None,
             retry_after: None,
             opened_circuit: None,
+            deferred: false,
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The worker pool: claims jobs and runs each one's pipeline.
 //!
-//! `workers.max_concurrency` tasks each loop: claim → run → commit. Idle
+//! `workers.max_concurrency` tasks each loop: permit → claim → run →
+//! commit. A permit comes from the resource controller's job gate, so at
+//! most its current limit of jobs run (in-flight jobs finish when it
+//! drops). Idle
 //! workers wait for an enqueue notification or the next job's `run_at`,
 //! checking with read-only transactions so an idle appliance does not write.
 //! A rescuer returns jobs with expired leases to pending.
@@ -24,6 +27,7 @@ pub use pipeline::{JobOutcome, Pipeline};
 
 use crate::clock::SharedClock;
 use crate::queue::{self, Queue};
+use crate::resources::gate::Gate;
 
 /// Longest idle wait before looking at the queue again.
 const IDLE_POLL: Duration = Duration::from_secs(30);
@@ -34,6 +38,8 @@ pub struct WorkerPool {
     pub queue: Queue,
     pub clock: SharedClock,
     pub concurrency: usize,
+    /// Permits for running jobs; its limit is the controller's.
+    pub jobs: Arc<Gate>,
     pub grace: Duration,
     /// Notified when jobs are enqueued.
     pub work_available: Arc<tokio::sync::Notify>,
@@ -59,14 +65,23 @@ impl WorkerPool {
             let notified = self.work_available.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
+            let permit = tokio::select! {
+                _ = cancel.cancelled() => break,
+                p = self.jobs.acquire() => match p {
+                    Some(p) => p,
+                    None => break,
+                },
+            };
             match self.try_claim().await {
                 Ok(Some(job)) => {
                     self.pipeline.run(job, &cancel, self.grace).await;
+                    drop(permit);
                     continue;
                 }
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "claiming a job failed"),
             }
+            drop(permit);
             let wait = self.idle_wait().await;
             tokio::select! {
                 _ = cancel.cancelled() => break,

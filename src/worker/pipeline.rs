@@ -37,7 +37,13 @@ pub enum JobOutcome {
     Abandoned,
     /// Shutdown grace ran out: lease released.
     Released,
+    /// The appliance's resources held the job up: back to pending for
+    /// [`DEFER`], no attempt counted.
+    Deferred,
 }
+
+/// How long a job the appliance held up waits before it runs again.
+pub const DEFER: Duration = Duration::from_secs(60);
 
 /// Everything one job needs.
 pub struct Pipeline {
@@ -91,9 +97,12 @@ impl Pipeline {
             tokio::time::sleep(grace).await;
         };
         let outcome = tokio::select! {
-            r = self.scrape(&job, &progress) => self.commit(&job, r).await,
+            r = self.scrape(&job, &progress) => match r {
+                Err(f) if f.deferred => self.release(&job, DEFER, JobOutcome::Deferred).await,
+                r => self.commit(&job, r).await,
+            },
             _ = self.heartbeats(&job, &progress) => JobOutcome::Abandoned,
-            _ = deadline => self.release(&job).await,
+            _ = deadline => self.release(&job, Duration::ZERO, JobOutcome::Released).await,
         };
         match &outcome {
             JobOutcome::Completed {
@@ -112,6 +121,10 @@ impl Pipeline {
                 tracing::info!("job cancelled or reclaimed; results discarded")
             }
             JobOutcome::Released => tracing::info!("shutdown grace over; job lease released"),
+            JobOutcome::Deferred => tracing::info!(
+                "the page needs the headless browser, which resources hold back; job deferred by {}s",
+                DEFER.as_secs()
+            ),
         }
         outcome
     }
@@ -314,16 +327,21 @@ impl Pipeline {
         })
     }
 
-    async fn release(&self, job: &Job) -> JobOutcome {
+    /// Give the job back, runnable again after `wait`, reporting `outcome`.
+    async fn release(&self, job: &Job, wait: Duration, outcome: JobOutcome) -> JobOutcome {
         let id = job.id;
         let r = self
             .while_claimed(job, move |tx, now| {
-                queue::release(tx, id, now).map(|_| ((), Commit::Lazy))
+                queue::release(tx, id, now.plus(wait)).map(|_| ((), Commit::Lazy))
             })
             .await;
-        if let Err(e) = r {
-            tracing::warn!(error = %e, "releasing the job failed; it is rescued at next start");
+        match r {
+            Ok(Some(())) => outcome,
+            Ok(None) => JobOutcome::Abandoned,
+            Err(e) => {
+                tracing::warn!(error = %e, "releasing the job failed; its lease will expire and it will run again");
+                outcome
+            }
         }
-        JobOutcome::Released
     }
 }

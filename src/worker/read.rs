@@ -58,6 +58,9 @@ impl Pipeline {
                     };
                     rendered = true;
                 }
+                // Held back, the job waits for the browser: what plain HTTP
+                // found of a page built by scripts is no scrape.
+                Err(e) if e.held_back => return Err(e.into()),
                 Err(e) => {
                     tracing::warn!(error = %e, "rendering failed; keeping what plain HTTP found");
                 }

@@ -147,7 +147,9 @@ impl Pipeline {
                     Ok(f) => f,
                     // A later page of a listing failing leaves the links
                     // already found valid: snapshots only grow.
-                    Err(e) if cp.visited.len() > 1 => {
+                    // (A browser held back is the appliance's doing: the
+                    // job waits for it instead.)
+                    Err(e) if cp.visited.len() > 1 && !e.held_back => {
                         tracing::warn!(error = %e, "stopping pagination at a page that failed");
                         break;
                     }

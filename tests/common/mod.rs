@@ -35,6 +35,11 @@ shutdown_grace = "2s"
 write_interval = "200ms"
 [store]
 flush_interval = "100ms"
+[resources]
+adaptive = false
+on_battery = "ignore"
+when_busy = "ignore"
+sample_interval = "250ms"
 "#;
 
 pub struct Appliance {

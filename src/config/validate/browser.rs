@@ -38,7 +38,7 @@ pub(super) fn browser(c: &mut Check, b: RawBrowser) -> BrowserConfig {
     }
     BrowserConfig {
         executable,
-        tabs: c.int("browser.tabs", b.tabs, 1, 0, MAX_TABS) as usize,
+        tabs: c.int("browser.tabs", b.tabs, 2, 0, MAX_TABS) as usize,
         page_timeout,
         network_idle,
         wait_for,

@@ -17,9 +17,11 @@ pub(super) struct Check {
 
 mod browser;
 mod fetch;
+mod resources;
 mod schedule;
 
 use browser::browser;
+use resources::resources;
 use schedule::schedule;
 
 impl Check {
@@ -207,6 +209,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         raw.quarantine,
     );
     let browser = browser(&mut c, raw.browser);
+    let resources = resources(&mut c, raw.resources, max_concurrency);
     let status = StatusConfig {
         write_interval: c.positive_duration(
             "status.write_interval",
@@ -265,6 +268,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         breaker,
         quarantine,
         browser,
+        resources,
         status,
         readiness,
         retention,

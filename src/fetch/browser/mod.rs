@@ -5,7 +5,9 @@
 //! - Chromium is launched on first use, never while less than
 //!   `browser.min_available_memory` is available, with a fresh profile
 //!   directory that is removed when it closes;
-//! - at most `browser.tabs` pages render at once; each has
+//! - at most `browser.tabs` pages render at once, fewer when the resource
+//!   controller's tab gate says so (at zero, a render is refused as held
+//!   back, and the idle browser is closed); each page has
 //!   `browser.page_timeout` from navigation to HTML;
 //! - a browser that crashed is launched again for the next page; one that
 //!   rendered `browser.restart_after` pages is restarted once no other page
@@ -24,7 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 use url::Url;
 
@@ -33,6 +35,7 @@ use super::guard::AddressPolicy;
 use super::pacing::Answer;
 use super::{Fetcher, Page};
 use crate::config::BrowserConfig;
+use crate::resources::gate::{Gate, Refused};
 use launch::Running;
 pub use page::Rendered;
 
@@ -44,17 +47,19 @@ const OPEN_TAB: Duration = Duration::from_secs(15);
 pub struct BrowserPool {
     cfg: BrowserConfig,
     policy: Arc<AddressPolicy>,
-    tabs: Semaphore,
+    tabs: Arc<Gate>,
     state: Mutex<Option<Running>>,
     launches: AtomicU64,
 }
 
 impl BrowserPool {
-    pub fn new(cfg: &BrowserConfig, policy: Arc<AddressPolicy>) -> Arc<Self> {
+    /// `tabs`: the gate whose limit (at most `browser.tabs`) says how many
+    /// pages may render now.
+    pub fn new(cfg: &BrowserConfig, policy: Arc<AddressPolicy>, tabs: Arc<Gate>) -> Arc<Self> {
         Arc::new(BrowserPool {
             cfg: cfg.clone(),
             policy,
-            tabs: Semaphore::new(cfg.tabs),
+            tabs,
             state: Mutex::new(None),
             launches: AtomicU64::new(0),
         })
@@ -79,13 +84,17 @@ impl BrowserPool {
                 "the page needs the headless browser, which is off (browser.tabs = 0)",
             ));
         }
-        let _tab = self.tabs.acquire().await.map_err(|_| {
-            FetchError::new(
-                FailureClass::Other,
-                url.as_str(),
-                "the browser is shutting down",
-            )
-        })?;
+        let _tab = match self.tabs.acquire_unless_held().await {
+            Ok(permit) => permit,
+            Err(Refused::Closed) => {
+                return Err(FetchError::new(
+                    FailureClass::Other,
+                    url.as_str(),
+                    "the browser is shutting down",
+                ));
+            }
+            Err(Refused::HeldBack) => return Err(FetchError::held_back(url.as_str())),
+        };
         let tab = self.open_tab(url).await?;
         let settings = page::Settings {
             policy: &self.policy,
@@ -122,9 +131,8 @@ impl BrowserPool {
     /// when needed.
     async fn open_tab(self: &Arc<Self>, url: &Url) -> Result<chromiumoxide::Page, FetchError> {
         let mut state = self.state.lock().await;
-        // This caller holds a tab permit: all permits free but one means no
-        // other page is rendering.
-        let alone = self.tabs.available_permits() + 1 == self.cfg.tabs;
+        // This caller holds a tab permit: no other page is rendering.
+        let alone = self.tabs.held() == 1;
         let retire = state.as_mut().map(|r| {
             if r.crashed() {
                 Some("it crashed")
@@ -189,12 +197,18 @@ impl BrowserPool {
                 let Some(r) = state.as_ref().filter(|r| r.generation == generation) else {
                     return;
                 };
-                let busy = pool.tabs.available_permits() < pool.cfg.tabs;
-                if !busy && r.last_used.elapsed() >= idle {
-                    tracing::info!(
-                        idle = %humantime::format_duration(idle),
-                        "closing the idle headless browser"
-                    );
+                let busy = pool.tabs.held() > 0;
+                let held_back = pool.tabs.limit() == 0;
+                if !busy && (held_back || r.last_used.elapsed() >= idle) {
+                    match held_back {
+                        true => {
+                            tracing::info!("closing the headless browser: no tab is allowed now")
+                        }
+                        false => tracing::info!(
+                            idle = %humantime::format_duration(idle),
+                            "closing the idle headless browser"
+                        ),
+                    }
                     if let Some(old) = state.take() {
                         old.shutdown().await;
                     }
@@ -250,6 +264,11 @@ impl Fetcher {
     /// Whether the headless browser may be used (`browser.tabs` > 0).
     pub fn browser_enabled(&self) -> bool {
         self.browser.cfg.tabs > 0
+    }
+
+    /// Whether the resource controller allows no tab now.
+    pub fn browser_held_back(&self) -> bool {
+        self.browser_enabled() && self.browser.tabs.limit() == 0
     }
 
     /// How many times the headless browser was launched.

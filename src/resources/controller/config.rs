@@ -105,3 +105,32 @@ pub(super) fn overload_reason(c: &ControllerConfig, r: &Readings) -> Option<Stri
     }
     None
 }
+
+impl ControllerConfig {
+    /// The controller `config` describes: its bounds come from
+    /// `workers.max_concurrency`, `browser.tabs` and
+    /// `browser.min_available_memory`.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let r = &config.resources;
+        ControllerConfig {
+            adaptive: r.adaptive,
+            min_jobs: r.min_jobs.min(config.workers.max_concurrency),
+            max_jobs: config.workers.max_concurrency,
+            max_tabs: config.browser.tabs,
+            cpu_limit: r.cpu_limit,
+            memory_floor: r.memory_floor,
+            tab_memory_floor: config.browser.min_available_memory,
+            soft_temp: r.soft_temp,
+            hard_temp: r.hard_temp,
+            resume_temp: r.resume_temp,
+            lag_limit: r.lag_limit,
+            short_window: r.short_window,
+            long_window: r.long_window,
+            overload_share: r.overload_share,
+            interval: r.interval,
+            on_battery: r.on_battery,
+            when_busy: r.when_busy,
+            busy_cpu: r.busy_cpu,
+        }
+    }
+}
