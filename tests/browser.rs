@@ -215,7 +215,7 @@ fn unsafe_kill(pid: u32) {
 }
 
 #[test]
-fn browser_failures_are_classified_and_the_memory_floor_is_kept() {
+fn browser_failures_are_classified_and_a_browser_held_back_defers_the_job() {
     let site = Site::start();
     site.set_page(
         "/gone/careers",
@@ -236,12 +236,19 @@ fn browser_failures_are_classified_and_the_memory_floor_is_kept() {
     let mut low = Appliance::with_config(&config("").replace("64MiB", "1000000GiB"));
     low.start();
     add_browser_company(&low, "Acme", &site.url("/gone/careers"));
-    low.wait_until("a refused launch", || {
-        let show = low.json(&["company", "show", "Acme"]);
-        show["failures"]["recent"][0]["error"]
-            .as_str()
-            .is_some_and(|m| m.contains("not launching the headless browser"))
+    // Below the floor the controller allows no tab: the job waits for one,
+    // and neither it nor the company counts a failure.
+    low.wait_until("the job deferred", || {
+        low.log().contains("job deferred by 60s")
     });
+    let resources = low.json(&["status"])["resources"].clone();
+    assert_eq!(resources["limits"]["tabs"], 0, "{resources}");
+    let pending = low.jobs("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["attempt"], 0, "{pending:?}");
+    assert_eq!(pending[0]["error"], Value::Null, "{pending:?}");
+    let show = low.json(&["company", "show", "Acme"]);
+    assert_eq!(show["consecutiveFailures"], 0, "{show}");
     assert_eq!(launches(&low), 0);
 }
 

@@ -38,7 +38,7 @@ pub enum JobOutcome {
     /// Shutdown grace ran out: lease released.
     Released,
     /// The appliance's resources held the job up: back to pending for
-    /// [`DEFER`], no attempt counted.
+    /// a minute (`DEFER`), no attempt counted.
     Deferred,
 }
 
