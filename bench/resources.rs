@@ -95,8 +95,12 @@ fn sampler_cost() {
         share(with_kids)
     );
     println!(
-        "| /proc walk for children ({procs} processes; every 30 s, only where the kernel lists no children: {}) | {:.1} µs | {:.0} ms | {:.4} % |",
-        if lists { "not this one" } else { "this one" },
+        "| /proc walk for children ({procs} processes; every 30 s, only on kernels without children files, {}) | {:.1} µs | {:.0} ms | {:.4} % |",
+        if lists {
+            "which this one has"
+        } else {
+            "like this one"
+        },
         scan.as_secs_f64() * 1e6,
         (scan * 120).as_secs_f64() * 1e3,
         scan.as_secs_f64() / 30.0 * 100.0
@@ -112,9 +116,11 @@ const AMBIENT: f64 = 25.0;
 const CORES: f64 = 4.0;
 const IDLE_WATTS: f64 = 2.7;
 const WATTS_PER_CORE: f64 = 1.6;
-/// Kelvin per watt from the SoC to the air: no cooler, in a closed case.
-const RESISTANCE: f64 = 7.0;
-/// Joules per kelvin: with RESISTANCE, a time constant of 210 s.
+/// Kelvin per watt from the SoC to the air: no cooler, in a closed case ...
+const UNCOOLED: f64 = 7.0;
+/// ... and with the Active Cooler.
+const COOLED: f64 = 3.0;
+/// Joules per kelvin: a time constant of 210 s uncooled, 90 s cooled.
 const CAPACITY: f64 = 30.0;
 const FIRMWARE_THROTTLE: f64 = 85.0;
 /// The firmware's lower clock while throttled: work and power scale with it.
@@ -133,11 +139,14 @@ struct Outcome {
     timeline: Vec<(u32, usize, f64)>,
 }
 
-fn simulate(controlled: bool) -> Outcome {
+/// One hour at thermal resistance `resistance`, with the controller `cfg`
+/// or (`None`) a fixed five jobs.
+fn simulate(resistance: f64, cfg: Option<ControllerConfig>) -> Outcome {
     let mut pi = Pi { temp: 45.0 };
+    let controlled = cfg.is_some();
     let mut ctl = Controller::new(ControllerConfig {
         max_tabs: 0,
-        ..ControllerConfig::default()
+        ..cfg.unwrap_or_default()
     });
     let (mut done, mut peak, mut throttled, mut paused, mut limit_sum) = (0.0, 0.0f64, 0, 0, 0.0);
     let mut timeline = Vec::new();
@@ -150,7 +159,7 @@ fn simulate(controlled: bool) -> Outcome {
         };
         let busy = (running as f64 * CORES_PER_JOB).min(CORES);
         let watts = IDLE_WATTS + WATTS_PER_CORE * busy * clock;
-        pi.temp += (watts - (pi.temp - AMBIENT) / RESISTANCE) / CAPACITY;
+        pi.temp += (watts - (pi.temp - AMBIENT) / resistance) / CAPACITY;
         done += busy * clock / WORK_PER_JOB;
         peak = peak.max(pi.temp);
         throttled += u32::from(clock < 1.0);
@@ -190,21 +199,42 @@ fn simulate(controlled: bool) -> Outcome {
 }
 
 fn thermal_simulation() {
-    println!("\n## one simulated hour, uncooled Pi 5, saturated queue of CPU-heavy jobs");
-    let fixed = simulate(false);
-    let ctl = simulate(true);
+    println!("\n## one simulated hour, saturated queue of CPU-heavy jobs (1 s steps)");
+    let soft75 = ControllerConfig {
+        soft_temp: 75.0,
+        ..ControllerConfig::default()
+    };
+    let runs = [
+        ("uncooled", "fixed 5 jobs", simulate(UNCOOLED, None)),
+        (
+            "uncooled",
+            "controller, defaults",
+            simulate(UNCOOLED, Some(ControllerConfig::default())),
+        ),
+        (
+            "uncooled",
+            "controller, soft_temp 75",
+            simulate(UNCOOLED, Some(soft75)),
+        ),
+        ("Active Cooler", "fixed 5 jobs", simulate(COOLED, None)),
+        (
+            "Active Cooler",
+            "controller, defaults",
+            simulate(COOLED, Some(ControllerConfig::default())),
+        ),
+    ];
     println!(
-        "| | jobs done | peak °C | time firmware-throttled (≥ 85 °C) | time paused | mean jobs running |"
+        "| Pi 5 | jobs | jobs done | peak °C | time firmware-throttled (≥ 85 °C) | time paused | mean jobs running |"
     );
-    println!("|---|---|---|---|---|---|");
-    for (name, o) in [("fixed 5 jobs", &fixed), ("controller", &ctl)] {
+    println!("|---|---|---|---|---|---|---|");
+    for (pi, name, o) in &runs {
         println!(
-            "| {name} | {:.0} | {:.1} | {} s | {} s | {:.2} |",
+            "| {pi} | {name} | {:.0} | {:.1} | {} s | {} s | {:.2} |",
             o.jobs_done, o.peak, o.secs_throttled, o.secs_paused, o.mean_limit
         );
     }
-    println!("\nevery 5 minutes (minute: jobs running, °C), fixed | controller:");
-    for (a, b) in fixed.timeline.iter().zip(&ctl.timeline) {
+    println!("\nuncooled, every 5 minutes (minute: jobs running, °C), fixed | controller:");
+    for (a, b) in runs[0].2.timeline.iter().zip(&runs[1].2.timeline) {
         println!("  {:>2}: {} {:.1} | {} {:.1}", a.0, a.1, a.2, b.1, b.2);
     }
 }

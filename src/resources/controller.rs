@@ -7,8 +7,12 @@
 //!   a missing reading never counts as overloaded, nor as headroom;
 //! - at most once per `interval`, the share of overloaded samples over the
 //!   short window decides: above `overload_share`, the job limit halves
-//!   (multiplicative decrease) and the tab limit drops by one; when the long
-//!   window was (almost) free of overload *and* the current job limit was
+//!   when memory or the event loop was among the causes (multiplicative
+//!   decrease), and drops by one for CPU or the soft temperature limit
+//!   (slow signals, where halving overshoots: the simulation in
+//!   bench/README.md), and the tab limit drops by one; when the long
+//!   window (as far back as samples reach, at least a short window) had
+//!   under half that share overloaded *and* the current job limit was
 //!   actually used, the job limit grows by one (additive increase), and so
 //!   does the tab limit when tabs were in use;
 //! - thermal safety overrides both, with hysteresis: at or above `hard_temp`
@@ -36,8 +40,8 @@ use std::time::Duration;
 
 mod config;
 
-use config::overload_reason;
 pub use config::{ControllerConfig, LaptopAction};
+use config::{Overload, overload_reason};
 
 /// One sample of what the machine is doing.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -94,7 +98,7 @@ pub struct Holds {
 #[derive(Debug, Clone)]
 struct Sample {
     at: Duration,
-    overload: Option<String>,
+    overload: Option<Overload>,
     busy: bool,
     saturated: bool,
     tabs_used: bool,
@@ -289,11 +293,22 @@ impl Controller {
         let short = self.share(at, c.short_window);
         let long = self.share(at, c.long_window);
         if short.overloaded > c.overload_share {
-            to.jobs = (from.jobs / 2).max(c.min_jobs);
+            let last = short.last.unwrap_or(Overload {
+                reason: String::new(),
+                urgent: false,
+            });
+            to.jobs = match short.urgent {
+                true => from.jobs / 2,
+                false => from.jobs - 1,
+            }
+            .max(c.min_jobs);
             to.tabs = from.tabs.saturating_sub(1);
-            return short.reason;
+            return Some(last.reason);
         }
-        if long.overloaded >= c.overload_share / 2.0 || !long.known {
+        // Growth needs a short window's worth of evidence (so a fresh start
+        // climbs within seconds), and the long window, as far as it reaches,
+        // almost free of overload.
+        if long.overloaded >= c.overload_share / 2.0 || long.span < c.short_window.mul_f64(0.9) {
             return None;
         }
         let mut causes = Vec::new();
@@ -319,13 +334,15 @@ impl Controller {
         Share {
             overloaded: part(|s| s.overload.is_some()),
             busy: part(|s| s.busy),
-            reason: recent.iter().rev().find_map(|s| s.overload.clone()),
+            last: recent.iter().rev().find_map(|s| s.overload.clone()),
+            urgent: recent
+                .iter()
+                .any(|s| s.overload.as_ref().is_some_and(|o| o.urgent)),
             saturated: recent.iter().any(|s| s.saturated),
             tabs_used: recent.iter().any(|s| s.tabs_used),
-            // Growth needs a window's worth of evidence.
-            known: recent
+            span: recent
                 .first()
-                .is_some_and(|s| at.saturating_sub(s.at) >= window.mul_f64(0.9)),
+                .map_or(Duration::ZERO, |s| at.saturating_sub(s.at)),
         }
     }
 }
@@ -333,10 +350,13 @@ impl Controller {
 struct Share {
     overloaded: f64,
     busy: f64,
-    reason: Option<String>,
+    /// The latest overload, and whether any was urgent.
+    last: Option<Overload>,
+    urgent: bool,
     saturated: bool,
     tabs_used: bool,
-    known: bool,
+    /// How far back the window's samples reach.
+    span: Duration,
 }
 
 /// "jobs 4→2, tabs 1→0, paused": what differs between two limits.

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::controller::{Controller, ControllerConfig, Holds, Usage};
-use super::sampler::{Sample, Sampler};
+use super::sampler::{Sample, Sampler, Source};
 use super::shared::{self, LastChange, ResourceView, Resources};
 use super::throttle::{self, Throttled};
 use crate::clock::SharedClock;
@@ -31,7 +31,7 @@ const VCGENCMD_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Monitor {
     resources: Arc<Resources>,
     controller: Controller,
-    sampler: Option<Sampler>,
+    sampler: Option<Box<dyn Source>>,
     clock: SharedClock,
     every: Duration,
     throttle: Throttle,
@@ -41,6 +41,12 @@ pub struct Monitor {
 
 impl Monitor {
     pub fn new(config: &Config, data_dir: PathBuf, clock: SharedClock) -> Monitor {
+        let sampler = Sampler::new(config.resources.sensor.clone(), Some(data_dir));
+        Monitor::with_source(config, Box::new(sampler), clock)
+    }
+
+    /// A monitor of samples from `source`.
+    pub fn with_source(config: &Config, source: Box<dyn Source>, clock: SharedClock) -> Monitor {
         let cfg = ControllerConfig::from_config(config);
         let controller = Controller::new(cfg.clone());
         let resources = Resources::new(ResourceView {
@@ -61,7 +67,7 @@ impl Monitor {
         Monitor {
             resources,
             controller,
-            sampler: Some(Sampler::new(r.sensor.clone(), Some(data_dir))),
+            sampler: Some(source),
             clock,
             every: r.sample_interval,
             throttle: Throttle {
@@ -259,3 +265,6 @@ impl Throttle {
         self.last
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -85,6 +85,18 @@ impl Sample {
     }
 }
 
+/// Where samples come from: the machine ([`Sampler`]), or a script in
+/// tests of what is built on it.
+pub trait Source: Send + 'static {
+    fn sample(&mut self) -> Sample;
+}
+
+impl Source for Sampler {
+    fn sample(&mut self) -> Sample {
+        Sampler::sample(self)
+    }
+}
+
 pub struct Sampler {
     sys: System,
     pid: Pid,

@@ -78,30 +78,52 @@ impl Default for ControllerConfig {
     }
 }
 
-/// Why a sample is overloaded (the first signal over its limit), if it is.
-pub(super) fn overload_reason(c: &ControllerConfig, r: &Readings) -> Option<String> {
-    if let Some(cpu) = r.cpu.filter(|v| *v > c.cpu_limit) {
-        return Some(format!(
-            "CPU {:.0} % > {:.0} %",
-            cpu * 100.0,
-            c.cpu_limit * 100.0
-        ));
-    }
+/// Why a sample is overloaded, and whether it is urgent.
+#[derive(Debug, Clone)]
+pub(super) struct Overload {
+    pub reason: String,
+    /// Memory running out or the appliance itself lagging: the job limit
+    /// halves. CPU and the soft temperature limit, slower and harmless in
+    /// the short run (the hard limit guards against heat), take one job off.
+    pub urgent: bool,
+}
+
+/// The first signal over its limit, urgent ones first.
+pub(super) fn overload_reason(c: &ControllerConfig, r: &Readings) -> Option<Overload> {
+    let urgent = |reason| {
+        Some(Overload {
+            reason,
+            urgent: true,
+        })
+    };
+    let gentle = |reason| {
+        Some(Overload {
+            reason,
+            urgent: false,
+        })
+    };
     if let Some(m) = r.available_memory.filter(|m| *m < c.memory_floor) {
-        return Some(format!(
+        return urgent(format!(
             "memory {} MiB < {} MiB floor",
             m >> 20,
             c.memory_floor >> 20
         ));
     }
+    if let Some(lag) = r.loop_lag.filter(|l| *l > c.lag_limit) {
+        return urgent(format!("event loop {} ms late", lag.as_millis()));
+    }
+    if let Some(cpu) = r.cpu.filter(|v| *v > c.cpu_limit) {
+        return gentle(format!(
+            "CPU {:.0} % > {:.0} %",
+            cpu * 100.0,
+            c.cpu_limit * 100.0
+        ));
+    }
     if let Some(t) = r.temperature.filter(|t| *t > c.soft_temp) {
-        return Some(format!(
+        return gentle(format!(
             "temperature {t:.1} °C > {:.0} °C soft limit",
             c.soft_temp
         ));
-    }
-    if let Some(lag) = r.loop_lag.filter(|l| *l > c.lag_limit) {
-        return Some(format!("event loop {} ms late", lag.as_millis()));
     }
     None
 }

@@ -89,7 +89,10 @@ fn each_signal_steps_down() {
         run(&mut c, 0, 300, &calm());
         assert_eq!(c.limits().jobs, 5);
         let changes = run(&mut c, 300, 12, &bad);
-        assert_eq!(c.limits().jobs, 2, "{name}: {changes:?}");
+        // Memory and a lagging event loop halve; CPU and warmth take one off.
+        let urgent = matches!(name, "memory" | "event loop");
+        let expect = if urgent { 2 } else { 4 };
+        assert_eq!(c.limits().jobs, expect, "{name}: {changes:?}");
         assert!(changes[0].reason.contains(name), "{name}: {changes:?}");
         // Held down, it keeps halving to the floor, never below.
         run(&mut c, 312, 60, &bad);

@@ -1,0 +1,73 @@
+use std::collections::VecDeque;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::resources::sampler::SensorView;
+
+/// Samples played back in order.
+struct Script(VecDeque<Sample>);
+
+impl Source for Script {
+    fn sample(&mut self) -> Sample {
+        self.0.pop_front().unwrap_or_default()
+    }
+}
+
+fn at(celsius: f64) -> Sample {
+    Sample {
+        cpu: Some(0.2),
+        available_memory: Some(4 << 30),
+        total_memory: Some(8 << 30),
+        disk_free: Some(10 << 30),
+        temperature: Some(SensorView {
+            label: "cpu_thermal temp1".into(),
+            celsius,
+        }),
+        ..Sample::default()
+    }
+}
+
+#[tokio::test]
+async fn limits_reach_the_gates_and_an_alert_is_raised_and_ended_once() {
+    let config = Config::from_toml("[resources]\nadaptive = false\n", "test").unwrap();
+    let script = [60.0, 60.0, 82.0, 83.0, 77.0, 74.0].map(at);
+    let clock: SharedClock = ManualClock::new(crate::model::Timestamp::from_millis(0));
+    let mut m = Monitor::with_source(&config, Box::new(Script(script.into())), clock);
+    let r = m.resources();
+    let lag = AtomicU64::new(0);
+    let tick = async |m: &mut Monitor, n: u64| m.tick(Duration::from_secs(2 * n), &lag).await;
+
+    tick(&mut m, 0).await;
+    tick(&mut m, 1).await;
+    assert_eq!((r.jobs.limit(), r.tabs.limit()), (5, 2));
+    assert!(r.view().alerts.is_empty() && r.overheated().is_none());
+
+    tick(&mut m, 2).await;
+    assert_eq!(
+        (r.jobs.limit(), r.tabs.limit()),
+        (0, 0),
+        "nothing new starts"
+    );
+    let v = r.view();
+    assert!(v.holds.thermal && v.limits.paused);
+    assert_eq!(v.alerts.len(), 1);
+    assert_eq!(v.alerts[0].kind, "overheated");
+    let since = v.alerts[0].since.clone();
+    assert!(v.last_change.unwrap().reason.contains("hard limit"));
+    assert!(r.overheated().unwrap().contains("82.0 °C"));
+
+    // Hotter, then under the hard limit but above resume: the same alert.
+    tick(&mut m, 3).await;
+    tick(&mut m, 4).await;
+    let v = r.view();
+    assert_eq!((v.alerts.len(), v.alerts[0].since.clone()), (1, since));
+    assert_eq!(r.jobs.limit(), 0);
+
+    tick(&mut m, 5).await;
+    let v = r.view();
+    assert_eq!((r.jobs.limit(), r.tabs.limit()), (5, 2));
+    assert!(v.alerts.is_empty() && !v.holds.thermal);
+    assert!(v.last_change.unwrap().reason.contains("resume"));
+    assert_eq!(v.samples, 6);
+    assert_eq!(v.readings.unwrap().loop_lag_ms, Some(0));
+}
