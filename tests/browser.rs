@@ -239,7 +239,7 @@ fn browser_failures_are_classified_and_a_browser_held_back_defers_the_job() {
     // Below the floor the controller allows no tab: the job waits for one,
     // and neither it nor the company counts a failure.
     low.wait_until("the job deferred", || {
-        low.log().contains("job deferred by 60s")
+        low.log().contains("job deferred by 300s")
     });
     let resources = low.json(&["status"])["resources"].clone();
     assert_eq!(resources["limits"]["tabs"], 0, "{resources}");

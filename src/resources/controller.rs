@@ -19,7 +19,8 @@
 //!   nothing new starts until the temperature is under `resume_temp`;
 //!   in-flight work finishes;
 //! - browser tabs are allowed only while available memory stays above
-//!   `tab_memory_floor`;
+//!   `tab_memory_floor`: they close when most of the short window was
+//!   under it, and open again only with a quarter of the floor to spare;
 //! - laptop mode: while on battery, or while other processes keep more than
 //!   `busy_cpu` of all cores busy (the short window's share of such samples
 //!   above `overload_share`, until the short window has none and the long
@@ -100,6 +101,8 @@ struct Sample {
     at: Duration,
     overload: Option<Overload>,
     busy: bool,
+    /// Available memory under the tab floor.
+    tight: bool,
     saturated: bool,
     tabs_used: bool,
 }
@@ -159,6 +162,7 @@ impl Controller {
             at,
             overload: overload_reason(&c, r),
             busy: r.others_cpu.is_some_and(|o| o > c.busy_cpu),
+            tight: r.available_memory.is_some_and(|m| m < c.tab_memory_floor),
             saturated: used.jobs >= self.limits.jobs,
             tabs_used: used.tabs > 0 && used.tabs >= self.limits.tabs,
         });
@@ -182,8 +186,15 @@ impl Controller {
             to.jobs = to.jobs.min(c.min_jobs);
             to.tabs = 0;
         }
-        let tabs_allowed = r.available_memory.is_none_or(|m| m >= c.tab_memory_floor);
-        if !tabs_allowed && to.tabs > 0 {
+        // Tabs close when memory stays under the floor (most of the short
+        // window) and open again only with a quarter of the floor to spare:
+        // Chromium's own memory must not make it close and relaunch in turn.
+        let tight = self.share(at, c.short_window).tight > c.overload_share;
+        let roomy = r
+            .available_memory
+            .is_none_or(|m| m >= c.tab_memory_floor + c.tab_memory_floor / 4);
+        let tabs_allowed = !tight && roomy;
+        if tight && to.tabs > 0 {
             to.tabs = 0;
             causes.push(format!(
                 "memory {} MiB < {} MiB tab floor",
@@ -196,7 +207,11 @@ impl Controller {
             .is_none_or(|t| at.saturating_sub(t) >= c.interval);
         if cap == LaptopAction::Ignore && !c.adaptive {
             to.jobs = c.max_jobs;
-            to.tabs = if tabs_allowed { c.max_tabs } else { 0 };
+            to.tabs = match (tight, roomy) {
+                (true, _) => 0,
+                (false, true) => c.max_tabs,
+                (false, false) => to.tabs,
+            };
             if to != from && causes.is_empty() {
                 causes.push("fixed limits (resources.adaptive = false)".into());
             }
@@ -299,7 +314,7 @@ impl Controller {
             });
             to.jobs = match short.urgent {
                 true => from.jobs / 2,
-                false => from.jobs - 1,
+                false => from.jobs.saturating_sub(1),
             }
             .max(c.min_jobs);
             to.tabs = from.tabs.saturating_sub(1);
@@ -334,6 +349,7 @@ impl Controller {
         Share {
             overloaded: part(|s| s.overload.is_some()),
             busy: part(|s| s.busy),
+            tight: part(|s| s.tight),
             last: recent.iter().rev().find_map(|s| s.overload.clone()),
             urgent: recent
                 .iter()
@@ -350,6 +366,7 @@ impl Controller {
 struct Share {
     overloaded: f64,
     busy: f64,
+    tight: f64,
     /// The latest overload, and whether any was urgent.
     last: Option<Overload>,
     urgent: bool,

@@ -106,12 +106,15 @@ impl Monitor {
         let Some(mut sampler) = self.sampler.take() else {
             return;
         };
+        // A panic inside one sample must not end sampling (and with it the
+        // thermal hold): that sample is skipped.
         let taken = tokio::task::spawn_blocking(move || {
-            let sample = sampler.sample();
+            let sample =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sampler.sample()));
             (sampler, sample)
         })
         .await;
-        let (sampler, mut sample) = match taken {
+        let (sampler, sample) = match taken {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(error = %e, "the resource sampler failed; limits stay as they are");
@@ -119,6 +122,10 @@ impl Monitor {
             }
         };
         self.sampler = Some(sampler);
+        let Ok(mut sample) = sample else {
+            tracing::error!("a resource sample panicked; skipped");
+            return;
+        };
         sample.loop_lag_ms = Some(lag.swap(0, Ordering::Relaxed));
         sample.throttled = self.throttle.read().await;
         let used = Usage {
@@ -165,11 +172,17 @@ impl Monitor {
         let mut found = Vec::new();
         let cfg = self.controller.config();
         if self.controller.holds().thermal {
-            let t = s.temperature.as_ref().map_or(0.0, |t| t.celsius);
+            // A sensor that vanished during the hold keeps it (fail safe).
+            let t = s
+                .temperature
+                .as_ref()
+                .map_or("unknown now".to_string(), |t| {
+                    format!("{:.1} °C", t.celsius)
+                });
             found.push((
                 "overheated",
                 format!(
-                    "temperature {t:.1} °C reached the {:.0} °C hard limit: no new job or tab starts until it is under {:.0} °C",
+                    "temperature ({t}) reached the {:.0} °C hard limit: no new job or tab starts until it is under {:.0} °C",
                     cfg.hard_temp, cfg.resume_temp
                 ),
             ));

@@ -38,12 +38,12 @@ pub enum JobOutcome {
     /// Shutdown grace ran out: lease released.
     Released,
     /// The appliance's resources held the job up: back to pending for
-    /// a minute (`DEFER`), no attempt counted.
+    /// five minutes (`DEFER`), no attempt counted.
     Deferred,
 }
 
 /// How long a job the appliance held up waits before it runs again.
-pub const DEFER: Duration = Duration::from_secs(60);
+pub const DEFER: Duration = Duration::from_secs(300);
 
 /// Everything one job needs.
 pub struct Pipeline {

@@ -233,6 +233,10 @@ impl Fetcher {
     /// [`Fetcher::fetch`] gets one: address check, breaker, robots.txt, and
     /// the host's turn for the page's main request.
     pub async fn render(&self, url: &Url) -> Result<Page, FetchError> {
+        // Refused before the host is asked anything or its breaker hears of it.
+        if self.browser_held_back() {
+            return Err(FetchError::held_back(url.as_str()));
+        }
         self.politely(url, true, || async {
             let host = url.host_str().unwrap_or_default().to_string();
             let user_agent = self

@@ -88,14 +88,17 @@ fn each_signal_steps_down() {
         let mut c = Controller::new(ControllerConfig::default());
         run(&mut c, 0, 300, &calm());
         assert_eq!(c.limits().jobs, 5);
-        let changes = run(&mut c, 300, 12, &bad);
+        // Low memory first closes the tabs (the tab floor), which takes the
+        // interval; the jobs follow one interval later.
+        let secs = if name == "memory" { 20 } else { 12 };
+        let changes = run(&mut c, 300, secs, &bad);
         // Memory and a lagging event loop halve; CPU and warmth take one off.
         let urgent = matches!(name, "memory" | "event loop");
         let expect = if urgent { 2 } else { 4 };
         assert_eq!(c.limits().jobs, expect, "{name}: {changes:?}");
         assert!(changes[0].reason.contains(name), "{name}: {changes:?}");
-        // Held down, it keeps halving to the floor, never below.
-        run(&mut c, 312, 60, &bad);
+        // Held down, it keeps falling to the floor, never below.
+        run(&mut c, 300 + secs, 60, &bad);
         assert_eq!(c.limits().jobs, 1, "{name}");
     }
 }
@@ -138,13 +141,26 @@ fn tabs_only_above_the_memory_floor_and_missing_readings_are_neutral() {
         available_memory: Some(900 << 20),
         ..calm()
     };
-    let ch = c
-        .observe(Duration::from_secs(300), &tight, Usage::default())
-        .unwrap();
+    // A dip is not enough; most of the short window is.
+    assert!(
+        c.observe(Duration::from_secs(300), &tight, Usage::default())
+            .is_none()
+    );
+    let changes = run(&mut c, 301, 6, &tight);
+    let ch = changes.last().unwrap();
     assert_eq!(ch.to.tabs, 0, "{ch:?}");
     assert!(ch.reason.contains("tab floor"), "{ch:?}");
-    run(&mut c, 301, 300, &tight);
+    run(&mut c, 307, 300, &tight);
     assert_eq!(c.limits().tabs, 0);
+    // Just over the floor is not room enough to open one again.
+    let just = Readings {
+        available_memory: Some(GIB + (100 << 20)),
+        ..calm()
+    };
+    run(&mut c, 607, 120, &just);
+    assert_eq!(c.limits().tabs, 0, "hysteresis");
+    run(&mut c, 727, 120, &calm());
+    assert!(c.limits().tabs > 0);
     // Nothing known: nothing changes, in either direction.
     let mut blind = Controller::new(ControllerConfig::default());
     run(&mut blind, 0, 300, &Readings::default());
