@@ -68,11 +68,7 @@ fn main() {
             }
         })
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = child::runtime();
     let (first, rest, links) = rt.block_on(async {
         let fetcher = Fetcher::new(&cfg).unwrap();
         let filter = LinkFilter::default();
@@ -146,11 +142,7 @@ fn kib_of(path: &str, key: &str) -> u64 {
 
 /// The JavaScript-built pages; prints the origin, exits when stdin closes.
 fn serve() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = child::runtime();
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await

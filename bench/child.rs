@@ -40,6 +40,16 @@ impl Drop for Servers {
     }
 }
 
+/// The runtime both sides use: one worker thread, so each side's work runs
+/// on one thread and its CPU time is that thread's.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// In the child, after printing its origins: serve until the parent goes
 /// (its end of stdin closes).
 pub async fn serve_until_parent_goes() {

@@ -42,11 +42,7 @@ fn main() {
     let mut cfg = Config::defaults();
     cfg.fetch.allow_private_targets = true;
     cfg.politeness.delay = delay;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = child::runtime();
     let fetched = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     // Extraction runs synchronously on the runtime's one worker thread, so
@@ -131,11 +127,7 @@ fn cpu_seconds() -> f64 {
 /// page for every path, no robots.txt (404: no restrictions). Prints each
 /// origin on a line; exits when stdin closes.
 fn serve() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = child::runtime();
     rt.block_on(async {
         for h in 0..HOSTS {
             let ip = format!("127.0.0.{}", h + 1);

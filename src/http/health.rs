@@ -42,14 +42,8 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             _ => {}
         }
     }
-    match crate::resources::disk::free_space(&state.data_dir) {
-        Some(free) if free < state.min_free_disk => reasons.push(format!(
-            "only {} MiB free on the data directory's filesystem (readiness.min_free_disk is {} MiB)",
-            free >> 20,
-            state.min_free_disk >> 20
-        )),
-        _ => {}
-    }
+    let disk = crate::resources::disk::free_space(&state.data_dir);
+    reasons.extend(crate::resources::disk::shortage(disk, state.min_free_disk));
     if reasons.is_empty() {
         (StatusCode::OK, Json(json!({"ready": true, "reasons": []})))
     } else {

@@ -25,6 +25,8 @@ use crate::config::Config;
 
 /// How often the event loop's lateness is probed.
 const PROBE: Duration = Duration::from_millis(200);
+/// Raspberry Pi's firmware tool, looked up on `PATH`.
+const VCGENCMD: &str = "vcgencmd";
 /// How long `vcgencmd` may take.
 const VCGENCMD_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -35,7 +37,6 @@ pub struct Monitor {
     clock: SharedClock,
     every: Duration,
     throttle: Throttle,
-    memory_floor: u64,
     min_free_disk: u64,
 }
 
@@ -70,13 +71,7 @@ impl Monitor {
             sampler: Some(source),
             clock,
             every: r.sample_interval,
-            throttle: Throttle {
-                every: r.throttle_check,
-                next: None,
-                available: true,
-                last: None,
-            },
-            memory_floor: r.memory_floor,
+            throttle: Throttle::new(VCGENCMD, r.throttle_check),
             min_free_disk: config.readiness.min_free_disk,
         }
     }
@@ -187,25 +182,18 @@ impl Monitor {
                 ),
             ));
         }
-        if let Some(m) = s.available_memory.filter(|m| *m < self.memory_floor) {
+        if let Some(m) = s.available_memory.filter(|m| *m < cfg.memory_floor) {
             found.push((
                 "memory_low",
                 format!(
                     "only {} MiB of memory available (resources.memory_floor is {} MiB)",
                     m >> 20,
-                    self.memory_floor >> 20
+                    cfg.memory_floor >> 20
                 ),
             ));
         }
-        if let Some(d) = s.disk_free.filter(|d| *d < self.min_free_disk) {
-            found.push((
-                "disk_low",
-                format!(
-                    "only {} MiB free on the data directory's filesystem (readiness.min_free_disk is {} MiB)",
-                    d >> 20,
-                    self.min_free_disk >> 20
-                ),
-            ));
+        if let Some(msg) = super::disk::shortage(s.disk_free, self.min_free_disk) {
+            found.push(("disk_low", msg));
         }
         if let Some(t) = &s.throttled {
             if t.now.under_voltage {
@@ -243,6 +231,7 @@ async fn probe(worst: &AtomicU64) {
 
 /// `vcgencmd get_throttled`, read rarely and only where it exists.
 struct Throttle {
+    command: String,
     every: Duration,
     next: Option<Instant>,
     available: bool,
@@ -250,12 +239,22 @@ struct Throttle {
 }
 
 impl Throttle {
+    fn new(command: &str, every: Duration) -> Throttle {
+        Throttle {
+            command: command.to_string(),
+            every,
+            next: None,
+            available: true,
+            last: None,
+        }
+    }
+
     async fn read(&mut self) -> Option<Throttled> {
         if !self.available || self.next.is_some_and(|n| Instant::now() < n) {
             return self.last;
         }
         self.next = Some(Instant::now() + self.every);
-        let run = tokio::process::Command::new("vcgencmd")
+        let run = tokio::process::Command::new(&self.command)
             .arg("get_throttled")
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -62,12 +62,14 @@ pub struct Alert {
 
 impl Resources {
     pub fn new(view: ResourceView) -> Arc<Resources> {
-        let paused = view.limits.paused;
-        Arc::new(Resources {
-            jobs: Gate::new(if paused { 0 } else { view.limits.jobs }),
-            tabs: Gate::new(if paused { 0 } else { view.limits.tabs }),
+        let limits = view.limits;
+        let r = Arc::new(Resources {
+            jobs: Gate::new(0),
+            tabs: Gate::new(0),
             view: Mutex::new(view),
-        })
+        });
+        r.apply(limits);
+        r
     }
 
     fn lock(&self) -> MutexGuard<'_, ResourceView> {

@@ -19,29 +19,22 @@ pub fn lists_children(proc: &Path) -> bool {
 
 /// Every descendant of `root`, from the `children` files.
 pub fn descendants(proc: &Path, root: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut next = vec![root];
-    // A bound, in case a pid is reused into a loop while we read.
-    while let Some(pid) = next.pop() {
-        if found.len() >= 4096 {
-            break;
-        }
-        let Ok(tasks) = std::fs::read_dir(proc.join(pid.to_string()).join("task")) else {
-            continue;
-        };
-        for task in tasks.flatten() {
-            let Ok(text) = std::fs::read_to_string(task.path().join("children")) else {
-                continue;
-            };
-            for child in text.split_whitespace().filter_map(|p| p.parse().ok()) {
-                if child != root && !found.contains(&child) {
-                    found.push(child);
-                    next.push(child);
-                }
-            }
-        }
-    }
-    found
+    walk(root, |pid| {
+        let tasks = std::fs::read_dir(proc.join(pid.to_string()).join("task"));
+        tasks
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+            .flat_map(|text| {
+                let pids: Vec<u32> = text
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect();
+                pids
+            })
+            .collect()
+    })
 }
 
 /// Every descendant of `root`, from the parent pid in each `/proc/*/stat`.
@@ -62,10 +55,19 @@ pub fn descendants_by_scan(proc: &Path, root: u32) -> Vec<u32> {
             children.entry(ppid).or_default().push(pid);
         }
     }
+    walk(root, |pid| children.get(&pid).cloned().unwrap_or_default())
+}
+
+/// Every pid reachable over `children_of` from `root`, each once, at most 4096 (a
+/// bound in case a pid is reused into a loop while we read).
+fn walk(root: u32, mut children_of: impl FnMut(u32) -> Vec<u32>) -> Vec<u32> {
     let mut found = Vec::new();
     let mut next = vec![root];
     while let Some(pid) = next.pop() {
-        for &child in children.get(&pid).into_iter().flatten() {
+        if found.len() >= 4096 {
+            break;
+        }
+        for child in children_of(pid) {
             if child != root && !found.contains(&child) {
                 found.push(child);
                 next.push(child);

@@ -129,17 +129,13 @@ pub struct PostingCounts {
     pub recent: Vec<PostingView>,
 }
 
-fn concurrency(live: Option<&Live>) -> Concurrency {
-    let max = live.map_or(0, |l| l.concurrency);
-    match live.and_then(|l| l.resources.as_ref()) {
-        Some(r) => {
-            let v = r.view();
-            Concurrency {
-                limit: if v.limits.paused { 0 } else { v.limits.jobs },
-                max,
-                mode: v.mode,
-            }
-        }
+fn concurrency(max: usize, resources: Option<&ResourceView>) -> Concurrency {
+    match resources {
+        Some(v) => Concurrency {
+            limit: if v.limits.paused { 0 } else { v.limits.jobs },
+            max,
+            mode: v.mode,
+        },
         None => Concurrency {
             limit: max,
             max,
@@ -181,6 +177,7 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
         let last_pass = store::meta_get(rx, crate::scheduler::LAST_PASS_KEY)?
             .map(|ms| Timestamp::from_millis(ms as i64));
         let last_pass = live.and_then(|l| l.scheduler.last_tick()).or(last_pass);
+        let resources = live.and_then(|l| l.resources.as_ref()).map(|r| r.view());
         Ok(StatusReport {
             version: env!("CARGO_PKG_VERSION"),
             running: live.is_some(),
@@ -194,8 +191,8 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
             unflushed: store.has_unflushed(),
             queue: counts,
             active_jobs: active,
-            concurrency: concurrency(live),
-            resources: live.and_then(|l| l.resources.as_ref()).map(|r| r.view()),
+            concurrency: concurrency(live.map_or(0, |l| l.concurrency), resources.as_ref()),
+            resources,
             scheduler: SchedulerView {
                 preset: live.map(|l| l.preset.clone()),
                 last_pass: last_pass.map(|t| t.to_rfc3339()),

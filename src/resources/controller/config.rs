@@ -53,28 +53,11 @@ pub struct ControllerConfig {
     pub busy_cpu: f64,
 }
 
+/// The built-in configuration's controller (`workers`, `browser` and
+/// `resources` defaults), so tests and simulations run what ships.
 impl Default for ControllerConfig {
     fn default() -> Self {
-        ControllerConfig {
-            adaptive: true,
-            min_jobs: 1,
-            max_jobs: 5,
-            max_tabs: 2,
-            cpu_limit: 0.9,
-            memory_floor: 512 << 20,
-            tab_memory_floor: 1 << 30,
-            soft_temp: 70.0,
-            hard_temp: 80.0,
-            resume_temp: 75.0,
-            lag_limit: Duration::from_millis(250),
-            short_window: Duration::from_secs(10),
-            long_window: Duration::from_secs(60),
-            overload_share: 0.4,
-            interval: Duration::from_secs(10),
-            on_battery: LaptopAction::Reduce,
-            when_busy: LaptopAction::Reduce,
-            busy_cpu: 0.5,
-        }
+        Self::from_config(&crate::config::Config::defaults())
     }
 }
 

@@ -71,3 +71,61 @@ async fn limits_reach_the_gates_and_an_alert_is_raised_and_ended_once() {
     assert_eq!(v.samples, 6);
     assert_eq!(v.readings.unwrap().loop_lag_ms, Some(0));
 }
+
+#[tokio::test]
+async fn vcgencmd_is_read_at_most_every_interval_and_never_again_once_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls");
+    let tool = dir.path().join("vcgencmd");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\necho x >> {}\necho throttled=0x50005\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut t = Throttle::new(tool.to_str().unwrap(), Duration::from_secs(3600));
+    let first = t.read().await.expect("a reading");
+    assert_eq!(first.raw, 0x50005);
+    assert!(first.now.under_voltage && first.now.throttled);
+    assert_eq!(
+        t.read().await,
+        Some(first),
+        "the last reading, not a new run"
+    );
+    assert_eq!(std::fs::read_to_string(&calls).unwrap().lines().count(), 1);
+
+    let mut gone = Throttle::new(dir.path().join("nothing").to_str().unwrap(), Duration::ZERO);
+    assert_eq!(gone.read().await, None);
+    assert!(!gone.available, "not spawned again");
+}
+
+#[tokio::test]
+async fn a_panicking_sample_is_skipped_and_sampling_goes_on() {
+    struct Flaky(u32);
+    impl Source for Flaky {
+        fn sample(&mut self) -> Sample {
+            self.0 += 1;
+            if self.0 == 2 {
+                panic!("a sysfs file changed shape");
+            }
+            at(60.0)
+        }
+    }
+    let config = Config::from_toml("", "test").unwrap();
+    let clock: SharedClock = ManualClock::new(crate::model::Timestamp::from_millis(0));
+    let mut m = Monitor::with_source(&config, Box::new(Flaky(0)), clock);
+    let r = m.resources();
+    let lag = AtomicU64::new(0);
+    for n in 0..3 {
+        m.tick(Duration::from_secs(2 * n), &lag).await;
+    }
+    assert_eq!(
+        r.view().samples,
+        2,
+        "the second sample was skipped, the third taken"
+    );
+}
