@@ -15,16 +15,22 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::analyze::Analyser;
+use crate::analyze::budget::Budget;
+use crate::analyze::builtin::Builtin;
+use crate::analyze::openai::OpenAi;
 use crate::clock::SharedClock;
-use crate::config::{Config, Paths, RankBand};
+use crate::config::{AnalysisBackend, Config, Paths, RankBand};
 use crate::control::{Control, Request};
 use crate::fetch::Fetcher;
 use crate::http::{self, AppState};
+use crate::notify::Deliverer;
 use crate::queue::Queue;
 use crate::resources::monitor::Monitor;
 use crate::scheduler::{PassSettings, Scheduler, SchedulerState};
 use crate::status::{self, Live};
 use crate::store::Store;
+use crate::worker::analysis::AnalysisWorker;
 use crate::worker::{Pipeline, WorkerPool};
 use crate::{admin, demo};
 
@@ -46,6 +52,8 @@ pub enum AppError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Analysis(#[from] crate::analyze::openai::SetupError),
     #[error("demo: {0}")]
     Demo(String),
     #[error("{0}")]
@@ -185,6 +193,12 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         preset: config.schedule.preset.clone(),
         cron: config.schedule.cron.clone(),
         scheduler: sched_state.clone(),
+        analyser: match config.analysis.backend {
+            AnalysisBackend::Builtin => "builtin".into(),
+            AnalysisBackend::OpenAi => format!("openai:{}", config.analysis.openai.model),
+        },
+        ai_limits: (config.analysis.backend == AnalysisBackend::OpenAi)
+            .then_some(config.analysis.limits),
     };
     let fetcher = Fetcher::with_tabs(&config, resources.tabs.clone())?;
     let mut control = Control::new(store.clone(), clock.clone(), config.clone());
@@ -204,6 +218,24 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         println!("demo careers site: http://{addr}/acme/careers (a new posting every 20 s)");
     }
 
+    let wake_analysis = Arc::new(tokio::sync::Notify::new());
+    let wake_outbox = Arc::new(tokio::sync::Notify::new());
+    let notify_cfg = Arc::new(config.notify.clone());
+    let analysis = Analysis {
+        store: store.clone(),
+        clock: clock.clone(),
+        fetcher: fetcher.clone(),
+        config: config.clone(),
+        wake: wake_analysis.clone(),
+        outbox: wake_outbox.clone(),
+    };
+    let deliverer = Deliverer::new(
+        store.clone(),
+        clock.clone(),
+        notify_cfg.clone(),
+        wake_outbox.clone(),
+    )
+    .map_err(AppError::Task)?;
     let pipeline = Arc::new(Pipeline {
         queue: queue.clone(),
         fetcher,
@@ -211,6 +243,9 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         max_pages: config.fetch.max_pages,
         progress_interval: config.workers.progress_interval,
         quarantine: config.quarantine.clone(),
+        notify: notify_cfg.clone(),
+        wake_analysis,
+        wake_outbox: wake_outbox.clone(),
     });
     let pool = WorkerPool {
         pipeline,
@@ -223,6 +258,16 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     };
     tracker.spawn(monitor.run(cancel.clone()));
     pool.spawn(&tracker, cancel.clone());
+    analysis.spawn(&tracker, cancel.clone())?;
+    tracker.spawn(deliverer.run(cancel.clone()));
+    tracker.spawn(crate::notify::forward_alerts(
+        resources.raised.subscribe(),
+        store.clone(),
+        clock.clone(),
+        notify_cfg,
+        wake_outbox,
+        cancel.clone(),
+    ));
 
     let scheduler = Scheduler {
         store: store.clone(),
@@ -313,6 +358,49 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     drop(store);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What the analysis worker needs, before its analyser is chosen.
+struct Analysis {
+    store: Store,
+    clock: SharedClock,
+    fetcher: Fetcher,
+    config: Arc<Config>,
+    wake: Arc<tokio::sync::Notify>,
+    outbox: Arc<tokio::sync::Notify>,
+}
+
+impl Analysis {
+    /// Spawn the worker with the configured analyser; an AI backend without
+    /// its key stops the start with a clear message.
+    fn spawn(self, tracker: &TaskTracker, cancel: CancellationToken) -> Result<(), AppError> {
+        let cfg = &self.config.analysis;
+        match cfg.backend {
+            AnalysisBackend::Builtin => {
+                tracker.spawn(self.worker(Builtin).run(cancel));
+            }
+            AnalysisBackend::OpenAi => {
+                let ai = OpenAi::new(&cfg.openai, &crate::config::ProcessEnv)?;
+                tracing::info!(model = %cfg.openai.model, url = %cfg.openai.base_url, "analysis by the AI");
+                tracker.spawn(self.worker(ai).run(cancel));
+            }
+        }
+        Ok(())
+    }
+
+    fn worker<A: Analyser>(self, analyser: A) -> AnalysisWorker<A> {
+        AnalysisWorker {
+            budget: Budget::new(self.config.analysis.limits),
+            notify: Arc::new(self.config.notify.clone()),
+            max_text: self.config.analysis.max_text,
+            store: self.store,
+            clock: self.clock,
+            fetcher: self.fetcher,
+            analyser: Arc::new(analyser),
+            wake: self.wake,
+            outbox: self.outbox,
+        }
+    }
 }
 
 /// Put lazy commits on disk every `every` (one fsync covers them all).

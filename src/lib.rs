@@ -8,6 +8,7 @@
 //! the command line and reports errors.
 
 pub mod admin;
+pub mod analyze;
 pub mod app;
 pub mod check;
 pub mod cli;
@@ -20,6 +21,8 @@ pub mod fetch;
 pub mod http;
 pub mod memory;
 pub mod model;
+pub mod notify;
+pub mod outbound;
 pub mod queue;
 pub mod resources;
 pub mod scheduler;

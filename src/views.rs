@@ -4,7 +4,10 @@
 
 use serde::Serialize;
 
-use crate::model::{AttentionItem, Company, FailureStats, Job, Posting, Preference, User};
+use crate::model::{
+    AttentionItem, Company, Criteria, FailureStats, Job, Match, Posting, PostingDetails,
+    Preference, User,
+};
 
 fn time(t: Option<crate::model::Timestamp>) -> Option<String> {
     t.map(|t| t.to_rfc3339())
@@ -156,6 +159,56 @@ pub struct PostingView {
     pub location: Option<String>,
     /// When the job board last changed the posting.
     pub updated: Option<String>,
+    /// From the posting's page, once read.
+    pub remote: Option<bool>,
+    pub excerpt: Option<String>,
+    /// How it fits users (only the caller's, for a user); empty until
+    /// analysed.
+    pub matches: Vec<MatchView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchView {
+    pub user_id: u64,
+    pub score: u8,
+    pub reason: String,
+    pub analyser: String,
+    pub analysed_at: String,
+}
+
+/// Characters of a posting's text shown as its excerpt.
+const EXCERPT: usize = 300;
+
+impl PostingView {
+    /// The posting with what analysis added.
+    pub fn analysed(
+        p: &Posting,
+        details: Option<&PostingDetails>,
+        matches: &[(u64, Match)],
+    ) -> Self {
+        let mut v = Self::from(p);
+        if let Some(d) = details {
+            if v.title.trim().is_empty() {
+                v.title = d.title.clone().unwrap_or_default();
+            }
+            v.location = v.location.or(d.location.clone());
+            v.remote = d.remote;
+            let excerpt: String = d.text.chars().take(EXCERPT).collect();
+            v.excerpt = (!excerpt.is_empty()).then_some(excerpt);
+        }
+        v.matches = matches
+            .iter()
+            .map(|(user, m)| MatchView {
+                user_id: *user,
+                score: m.score,
+                reason: m.reason.clone(),
+                analyser: m.analyser.clone(),
+                analysed_at: m.at.to_rfc3339(),
+            })
+            .collect();
+        v
+    }
 }
 
 impl From<&Posting> for PostingView {
@@ -171,6 +224,9 @@ impl From<&Posting> for PostingView {
             board_id: p.board_id.clone(),
             location: p.location.clone(),
             updated: p.updated.map(|t| t.to_rfc3339()),
+            remote: None,
+            excerpt: None,
+            matches: Vec::new(),
         }
     }
 }
@@ -241,4 +297,68 @@ impl AttentionView {
             since: a.since.to_rfc3339(),
         }
     }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CriteriaView {
+    pub user_id: u64,
+    pub keywords: Vec<KeywordView>,
+    pub exclude: Vec<String>,
+    pub locations: Vec<String>,
+    pub remote: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeywordView {
+    pub word: String,
+    pub weight: u8,
+}
+
+impl CriteriaView {
+    pub fn new(user_id: u64, c: &Criteria) -> Self {
+        Self {
+            user_id,
+            keywords: c
+                .keywords
+                .iter()
+                .map(|k| KeywordView {
+                    word: k.word.clone(),
+                    weight: k.weight,
+                })
+                .collect(),
+            exclude: c.exclude.clone(),
+            locations: c.locations.clone(),
+            remote: c.remote.as_str(),
+        }
+    }
+}
+
+/// Postings as listed to `user` (their matches only) or to the operator
+/// (everyone's), at least `min_score` for `user` when given.
+pub fn postings_for(
+    rx: &crate::store::Rx,
+    filter: &crate::store::PostingFilter,
+    user: Option<u64>,
+    min_score: Option<u8>,
+) -> crate::store::Result<Vec<PostingView>> {
+    let mut out = Vec::new();
+    // A score filter skips postings, so read further than the limit.
+    let mut wide = filter.clone();
+    if min_score.is_some() {
+        wide.limit = 0;
+    }
+    for p in crate::store::list_postings(rx, &wide)? {
+        let (details, matches) = crate::store::analysis_of(rx, p.id, user)?;
+        if let Some(min) = min_score
+            && !matches.iter().any(|(_, m)| m.score >= min)
+        {
+            continue;
+        }
+        out.push(PostingView::analysed(&p, details.as_ref(), &matches));
+        if filter.limit > 0 && out.len() >= filter.limit {
+            break;
+        }
+    }
+    Ok(out)
 }

@@ -76,6 +76,9 @@ pub enum Command {
         /// Include baseline postings (already listed when tracking began).
         #[arg(long)]
         all: bool,
+        /// Only postings that scored at least this (0-100) for --user.
+        #[arg(long, allow_negative_numbers = true)]
+        min_score: Option<i64>,
     },
     /// Companies that need a human.
     Attention,
@@ -167,6 +170,27 @@ pub enum UserCmd {
     },
     /// List users.
     List,
+    /// Show a user's matching criteria, or replace the parts given.
+    Criteria {
+        name: String,
+        /// A keyword or phrase, with an optional weight 1-10 (default 1):
+        /// `--keyword rust=3 --keyword "distributed systems"`. Replaces all
+        /// keywords.
+        #[arg(long = "keyword")]
+        keywords: Vec<String>,
+        /// A posting mentioning this scores 0. Replaces all exclusions.
+        #[arg(long)]
+        exclude: Vec<String>,
+        /// A place the user can work in. Replaces all locations.
+        #[arg(long = "location")]
+        locations: Vec<String>,
+        /// Remote work: any, prefer, only or never.
+        #[arg(long)]
+        remote: Option<String>,
+        /// Remove all criteria (every posting then scores 50).
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -90,6 +90,20 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
         Command::Company(c) => company_request(c),
         Command::User(UserCmd::Add { name, admin }) => Request::UserAdd { name, admin },
         Command::User(UserCmd::List) => Request::UserList,
+        Command::User(UserCmd::Criteria {
+            name,
+            keywords,
+            exclude,
+            locations,
+            remote,
+            clear,
+        }) => Request::UserCriteria {
+            user: name,
+            keywords: (!keywords.is_empty() || clear).then_some(keywords),
+            exclude: (!exclude.is_empty() || clear).then_some(exclude),
+            locations: (!locations.is_empty() || clear).then_some(locations),
+            remote: remote.or(clear.then(|| "any".to_string())),
+        },
         Command::Track {
             user,
             company,
@@ -117,11 +131,13 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             since,
             limit,
             all,
+            min_score,
         } => Request::Postings {
             user,
             since,
             limit,
             include_baseline: all,
+            min_score,
         },
         Command::Check { url, mode } => {
             let config = load_config(cli.config.as_deref(), env)?;

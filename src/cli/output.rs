@@ -12,6 +12,7 @@ pub enum Kind {
     Removed,
     NewUser,
     Users,
+    Criteria,
     Preference,
     Untracked,
     Jobs,
@@ -34,6 +35,7 @@ impl Kind {
             Request::CompanyRemove { .. } => Kind::Removed,
             Request::UserAdd { .. } => Kind::NewUser,
             Request::UserList => Kind::Users,
+            Request::UserCriteria { .. } => Kind::Criteria,
             Request::Track { .. } => Kind::Preference,
             Request::Untrack { .. } => Kind::Untracked,
             Request::JobsList { .. } => Kind::Jobs,
@@ -161,7 +163,50 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
                     s(&p["title"]),
                     s(&p["url"])
                 );
+                for m in p["matches"].as_array().cloned().unwrap_or_default() {
+                    println!(
+                        "      user #{} {:>3}%  {}",
+                        s(&m["userId"]),
+                        s(&m["score"]),
+                        s(&m["reason"])
+                    );
+                }
             }
+        }
+        Kind::Criteria => {
+            let words: Vec<String> = v["keywords"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|k| format!("{}={}", s(&k["word"]), s(&k["weight"])))
+                .collect();
+            let join = |k: &str| {
+                let l: Vec<String> = v[k]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(s)
+                    .collect();
+                if l.is_empty() {
+                    "-".to_string()
+                } else {
+                    l.join(", ")
+                }
+            };
+            println!("user #{} criteria", s(&v["userId"]));
+            println!(
+                "  keywords:  {}",
+                if words.is_empty() {
+                    "-".into()
+                } else {
+                    words.join(", ")
+                }
+            );
+            println!("  excluded:  {}", join("exclude"));
+            println!("  locations: {}", join("locations"));
+            println!("  remote:    {}", s(&v["remote"]));
         }
         Kind::Pass => println!(
             "scheduler pass: {} companies, {} due, {} enqueued",

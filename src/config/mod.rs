@@ -46,6 +46,8 @@ pub struct Config {
     pub quarantine: QuarantineConfig,
     pub browser: BrowserConfig,
     pub resources: ResourcesConfig,
+    pub analysis: AnalysisConfig,
+    pub notify: NotifyConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +248,107 @@ pub struct ResourcesConfig {
     pub when_busy: LaptopAction,
     pub busy_cpu: f64,
 }
+
+/// `[analysis]`: how new postings are matched to users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisConfig {
+    pub backend: AnalysisBackend,
+    /// Characters of a posting's text kept and analysed.
+    pub max_text: usize,
+    pub openai: OpenAiConfig,
+    pub limits: AiLimits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalysisBackend {
+    /// The offline keyword matcher.
+    Builtin,
+    /// A server speaking OpenAI's chat-completions API.
+    OpenAi,
+}
+
+/// `[analysis.openai]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAiConfig {
+    /// Up to and including `/v1`; `/chat/completions` is appended.
+    pub base_url: url::Url,
+    pub model: String,
+    /// The environment variable holding the key.
+    pub api_key_env: String,
+    /// A file (readable by its owner only) holding the key, used when the
+    /// variable is unset.
+    pub api_key_file: Option<std::path::PathBuf>,
+    pub timeout: Duration,
+    /// Estimated input tokens one request may carry.
+    pub batch_tokens: u32,
+    /// Postings one request may carry.
+    pub batch_size: usize,
+    /// `max_tokens` asked for the reply.
+    pub max_reply_tokens: u32,
+}
+
+/// `[analysis.limits]`: the AI plan's rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AiLimits {
+    pub rpm: u32,
+    pub tpm: u32,
+    pub rpd: u32,
+}
+
+/// `[notify]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotifyConfig {
+    /// How often digest sinks get their digest.
+    pub digest_interval: Duration,
+    /// Longest one delivery try may take.
+    pub timeout: Duration,
+    /// An item still undelivered this long after it was written is declared
+    /// dead (kept for the operator, never sent again).
+    pub give_up_after: Duration,
+    /// Backlog size that raises the `backlog` operator event.
+    pub backlog_alert: u64,
+    pub sinks: Vec<Sink>,
+}
+
+/// One `[[notify.sinks]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sink {
+    /// Unique; the outbox knows the sink by it.
+    pub name: String,
+    pub kind: SinkKind,
+    pub url: url::Url,
+    /// Postings matched for this user (by name) go here.
+    pub user: Option<String>,
+    pub mode: SinkMode,
+    pub min_score: u8,
+    /// Operator events sent here.
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkKind {
+    /// POST of a JSON document.
+    Webhook,
+    /// POST to an ntfy topic URL.
+    Ntfy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkMode {
+    Immediate,
+    Digest,
+}
+
+/// Operator events a sink can receive.
+pub const EVENTS: &[&str] = &[
+    "quarantined",
+    "backlog",
+    "overheated",
+    "disk_low",
+    "memory_low",
+    "under_voltage",
+    "throttled",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadinessConfig {

@@ -23,6 +23,8 @@ pub struct RawConfig {
     pub quarantine: RawQuarantine,
     pub browser: RawBrowser,
     pub resources: RawResources,
+    pub analysis: RawAnalysis,
+    pub notify: RawNotify,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -198,4 +200,56 @@ pub struct RawResources {
     pub on_battery: Option<String>,
     pub when_busy: Option<String>,
     pub busy_cpu: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAnalysis {
+    pub backend: Option<String>,
+    pub max_text: Option<i64>,
+    pub openai: RawOpenAi,
+    pub limits: RawAiLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawOpenAi {
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    pub api_key_env: Option<String>,
+    pub api_key_file: Option<String>,
+    pub timeout: Option<String>,
+    pub batch_tokens: Option<i64>,
+    pub batch_size: Option<i64>,
+    pub max_reply_tokens: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAiLimits {
+    pub rpm: Option<i64>,
+    pub tpm: Option<i64>,
+    pub rpd: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawNotify {
+    pub digest_interval: Option<String>,
+    pub timeout: Option<String>,
+    pub give_up_after: Option<String>,
+    pub backlog_alert: Option<i64>,
+    pub sinks: Option<Vec<RawSink>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSink {
+    pub name: String,
+    pub kind: String,
+    pub url: String,
+    pub user: Option<String>,
+    pub mode: Option<String>,
+    pub min_score: Option<i64>,
+    pub events: Option<Vec<String>>,
 }

@@ -208,3 +208,67 @@ fn resource_settings_are_checked_against_each_other() {
         assert!(msg.contains(needle), "missing {needle:?} in: {msg}");
     }
 }
+
+#[test]
+fn analysis_and_notify_settings_are_checked() {
+    let text = r#"
+[analysis]
+backend = "gpt"
+[analysis.openai]
+base_url = "ftp://x"
+api_key_env = "sk-abc123 secret"
+batch_tokens = 50000
+[analysis.limits]
+tpm = 10000
+[[notify.sinks]]
+name = "a"
+kind = "email"
+url = "https://x.example/h"
+[[notify.sinks]]
+name = "a"
+kind = "ntfy"
+url = "not a url"
+[[notify.sinks]]
+name = "b"
+kind = "webhook"
+url = "https://x.example/h"
+mode = "weekly"
+min_score = 101
+events = ["fire"]
+"#;
+    let msg = Config::from_toml(text, "x.toml").unwrap_err().to_string();
+    for needle in [
+        "`analysis.backend` = \"gpt\"",
+        "`analysis.openai.base_url` = \"ftp://x\"",
+        "`analysis.openai.api_key_env`",
+        "not the key itself",
+        "`analysis.openai.batch_tokens` = 50000",
+        "`notify.sinks[0].kind` = \"email\"",
+        "`notify.sinks[1].name` = \"a\" is not allowed: expected a name no other sink has",
+        "`notify.sinks[1].url` = \"not a url\"",
+        "`notify.sinks[2].mode` = \"weekly\"",
+        "`notify.sinks[2].min_score` = 101",
+        "`notify.sinks[2].events` = \"fire\"",
+    ] {
+        assert!(msg.contains(needle), "missing {needle:?} in:\n{msg}");
+    }
+    let ok = r#"
+[analysis]
+backend = "openai"
+[[notify.sinks]]
+name = "ops"
+kind = "webhook"
+url = "http://127.0.0.1:9/h"
+[[notify.sinks]]
+name = "alice"
+kind = "ntfy"
+url = "https://ntfy.sh/t"
+user = "alice"
+mode = "digest"
+"#;
+    let c = Config::from_toml(ok, "ok.toml").unwrap();
+    assert_eq!(c.analysis.backend, AnalysisBackend::OpenAi);
+    assert_eq!(c.notify.sinks[0].events.len(), EVENTS.len());
+    assert!(c.notify.sinks[1].events.is_empty());
+    assert_eq!(c.notify.sinks[1].mode, SinkMode::Digest);
+}

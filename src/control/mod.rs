@@ -27,7 +27,7 @@ use crate::scheduler::{PassSettings, run_pass};
 use crate::status::{self, Live};
 use crate::store::{self, PostingFilter, Store, StoreError};
 use crate::views::{
-    AttentionView, CompanyView, FailuresView, JobView, PostingView, PreferenceView, UserView,
+    AttentionView, CompanyView, CriteriaView, FailuresView, JobView, PreferenceView, UserView,
 };
 
 /// Name of the user that holds ranks given with `company add --rank` when no
@@ -229,6 +229,35 @@ impl Control {
                         .collect::<Vec<_>>()
                 ))
             }
+            Request::UserCriteria {
+                user,
+                keywords,
+                exclude,
+                locations,
+                remote,
+            } => {
+                let change = keywords.is_some()
+                    || exclude.is_some()
+                    || locations.is_some()
+                    || remote.is_some();
+                let (id, c) = if change {
+                    let parts = (keywords, exclude, locations, remote);
+                    self.store.write(|tx| {
+                        let u = store::user_by_ref(tx, &user)?;
+                        let current = store::criteria(tx, u.id)?;
+                        let c = validate::criteria(current, parts.0, parts.1, parts.2, parts.3)
+                            .map_err(|e| StoreError::Invalid(e.message))?;
+                        store::set_criteria(tx, u.id, &c)?;
+                        Ok((u.id, c))
+                    })?
+                } else {
+                    self.store.read(|rx| {
+                        let u = store::user_by_ref(rx, &user)?;
+                        Ok((u.id, store::criteria(rx, u.id)?))
+                    })?
+                };
+                Ok(json!(CriteriaView::new(id, &c)))
+            }
             Request::Track {
                 user,
                 company,
@@ -310,7 +339,14 @@ impl Control {
                 since,
                 limit,
                 include_baseline,
+                min_score,
             } => {
+                let min_score = validate::min_score(min_score)?;
+                if min_score.is_some() && user.is_none() {
+                    return Err(ControlError::invalid(
+                        "--min-score needs --user: a score is always some user's",
+                    ));
+                }
                 let since = since
                     .map(|s| {
                         crate::model::Timestamp::parse_rfc3339(&s).ok_or_else(|| {
@@ -320,27 +356,24 @@ impl Control {
                         })
                     })
                     .transpose()?;
-                let postings = self.store.read(|rx| {
-                    let companies = user
+                let views = self.store.read(|rx| {
+                    let user = user
                         .as_deref()
-                        .map(|u| {
-                            let u = store::user_by_ref(rx, u)?;
-                            store::tracked_companies(rx, u.id)
-                        })
+                        .map(|u| store::user_by_ref(rx, u))
                         .transpose()?;
-                    store::list_postings(
-                        rx,
-                        &PostingFilter {
-                            companies,
-                            since,
-                            include_baseline,
-                            limit: limit.unwrap_or(100).clamp(1, 10_000),
-                        },
-                    )
+                    let companies = user
+                        .as_ref()
+                        .map(|u| store::tracked_companies(rx, u.id))
+                        .transpose()?;
+                    let filter = PostingFilter {
+                        companies,
+                        since,
+                        include_baseline,
+                        limit: limit.unwrap_or(100).clamp(1, 10_000),
+                    };
+                    crate::views::postings_for(rx, &filter, user.map(|u| u.id), min_score)
                 })?;
-                Ok(json!(
-                    postings.iter().map(PostingView::from).collect::<Vec<_>>()
-                ))
+                Ok(json!(views))
             }
             Request::Enqueue => {
                 let settings = PassSettings::from_config(&self.config);

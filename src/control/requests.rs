@@ -40,6 +40,14 @@ pub enum Request {
         admin: bool,
     },
     UserList,
+    /// Show a user's criteria, or replace the parts given (`Some`).
+    UserCriteria {
+        user: String,
+        keywords: Option<Vec<String>>,
+        exclude: Option<Vec<String>>,
+        locations: Option<Vec<String>>,
+        remote: Option<String>,
+    },
     Track {
         user: String,
         company: String,
@@ -69,6 +77,8 @@ pub enum Request {
         limit: Option<usize>,
         #[serde(default)]
         include_baseline: bool,
+        #[serde(default)]
+        min_score: Option<i64>,
     },
     Enqueue,
     Attention,

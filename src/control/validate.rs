@@ -2,7 +2,7 @@
 
 use super::{ControlError, Result};
 use crate::extract::LinkFilter;
-use crate::model::{FetchMode, NewCompany, Rank};
+use crate::model::{Criteria, FetchMode, Keyword, NewCompany, Rank, RemotePref};
 use crate::store::CompanyPatch;
 
 pub const MAX_URLS: usize = 20;
@@ -98,6 +98,98 @@ pub fn patch(
         include,
         exclude,
     })
+}
+
+/// Keywords, exclusions and locations a user may set, each.
+pub const MAX_CRITERIA: usize = 50;
+const MAX_WORD: usize = 60;
+
+fn word(what: &str, raw: &str) -> Result<String> {
+    let w = raw.trim();
+    if w.is_empty() || w.chars().count() > MAX_WORD || w.chars().any(char::is_control) {
+        return Err(ControlError::invalid(format!(
+            "{what} {raw:?} is not allowed: use 1 to {MAX_WORD} printable characters"
+        )));
+    }
+    Ok(w.to_string())
+}
+
+fn list(what: &str, raw: Vec<String>) -> Result<Vec<String>> {
+    if raw.len() > MAX_CRITERIA {
+        return Err(ControlError::invalid(format!(
+            "{} {what}s given; at most {MAX_CRITERIA} are allowed",
+            raw.len()
+        )));
+    }
+    raw.iter().map(|w| word(what, w)).collect()
+}
+
+/// `word` or `word=weight` (weight 1-10).
+pub fn keyword(raw: &str) -> Result<Keyword> {
+    let (w, weight) = match raw.rsplit_once('=') {
+        Some((w, n)) => {
+            let weight = n
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=10).contains(n))
+                .ok_or_else(|| {
+                    ControlError::invalid(format!(
+                        "keyword {raw:?}: the weight after = must be a whole number from 1 to 10"
+                    ))
+                })?;
+            (w, weight)
+        }
+        None => (raw, 1),
+    };
+    Ok(Keyword {
+        word: word("keyword", w)?,
+        weight,
+    })
+}
+
+/// Apply the given parts to `current`.
+pub fn criteria(
+    mut current: Criteria,
+    keywords: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    locations: Option<Vec<String>>,
+    remote: Option<String>,
+) -> Result<Criteria> {
+    if let Some(k) = keywords {
+        if k.len() > MAX_CRITERIA {
+            return Err(ControlError::invalid(format!(
+                "{} keywords given; at most {MAX_CRITERIA} are allowed",
+                k.len()
+            )));
+        }
+        current.keywords = k.iter().map(|k| keyword(k)).collect::<Result<_>>()?;
+    }
+    if let Some(e) = exclude {
+        current.exclude = list("excluded word", e)?;
+    }
+    if let Some(l) = locations {
+        current.locations = list("location", l)?;
+    }
+    if let Some(r) = remote {
+        current.remote = RemotePref::parse(r.trim()).ok_or_else(|| {
+            let allowed: Vec<&str> = RemotePref::ALL.iter().map(|p| p.as_str()).collect();
+            ControlError::invalid(format!(
+                "remote {r:?} is not allowed: use one of {}",
+                allowed.join(", ")
+            ))
+        })?;
+    }
+    Ok(current)
+}
+
+pub fn min_score(raw: Option<i64>) -> Result<Option<u8>> {
+    raw.map(|n| {
+        u8::try_from(n).ok().filter(|n| *n <= 100).ok_or_else(|| {
+            ControlError::invalid(format!("min score {n} is not allowed: use 0 to 100"))
+        })
+    })
+    .transpose()
 }
 
 #[cfg(test)]

@@ -45,6 +45,12 @@ pub const MAX_EMBEDS: usize = 200;
 #[error("the page could not be parsed as HTML: {0}")]
 pub struct ScanError(String);
 
+impl ScanError {
+    pub(crate) fn new(message: String) -> Self {
+        ScanError(message)
+    }
+}
+
 fn has_rel_next(rel: Option<String>) -> bool {
     rel.is_some_and(|r| {
         r.split_ascii_whitespace()
@@ -139,22 +145,10 @@ pub fn scan(html: &[u8]) -> Result<PageScan, ScanError> {
     Ok(scan)
 }
 
-/// Append text, folding runs of white space into one space and decoding the
-/// few entities that appear in titles.
+/// Append text, folding runs of white space into one space and decoding
+/// character references.
 fn push_text(dst: &mut String, chunk: &str) {
-    let decoded;
-    let chunk = if chunk.contains('&') {
-        decoded = chunk
-            .replace("&amp;", "&")
-            .replace("&nbsp;", " ")
-            .replace("&#39;", "'")
-            .replace("&quot;", "\"")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">");
-        decoded.as_str()
-    } else {
-        chunk
-    };
+    let chunk = super::entities::decode(chunk);
     for c in chunk.chars() {
         if dst.len() >= MAX_TEXT {
             break;

@@ -9,11 +9,14 @@
 
 pub mod canon;
 pub mod classify;
+mod entities;
 pub mod links;
+pub mod text;
 
 pub use canon::canonicalize;
 pub use classify::LinkFilter;
 pub use links::{PageScan, RawLink, ScanError, scan};
+pub use text::{PostingText, posting_text};
 
 use url::Url;
 

@@ -87,11 +87,6 @@ pub struct Fetcher {
     max_redirects: usize,
 }
 
-/// Install rustls' crypto provider once per process.
-fn install_crypto() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 impl Fetcher {
     /// A fetcher whose browser may always use `browser.tabs` tabs.
     pub fn new(cfg: &Config) -> Result<Self, FetchError> {
@@ -101,7 +96,7 @@ impl Fetcher {
     /// A fetcher whose browser takes its tabs from `tabs`, the gate the
     /// resource controller sets.
     pub fn with_tabs(cfg: &Config, tabs: Arc<Gate>) -> Result<Self, FetchError> {
-        install_crypto();
+        crate::outbound::install_crypto();
         let policy = Arc::new(AddressPolicy {
             allow_private: cfg.fetch.allow_private_targets,
             allowed: cfg.fetch.allowed_private.clone(),

@@ -161,20 +161,7 @@ impl HostPacer {
     }
 }
 
-/// Parse a `Retry-After` value: delay-seconds or an HTTP-date (relative to
-/// `now`). A date in the past means no wait.
-pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (at.with_timezone(&chrono::Utc) - now)
-            .to_std()
-            .unwrap_or_default(),
-    )
-}
+pub use crate::outbound::parse_retry_after;
 
 #[cfg(test)]
 mod tests;

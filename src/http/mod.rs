@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(api::put_preference).delete(api::delete_preference),
         )
         .route("/api/postings", get(api::postings))
+        .route("/api/criteria", get(api::criteria).put(api::put_criteria))
         .route("/api/attention", get(api::attention))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(limit))

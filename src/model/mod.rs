@@ -4,19 +4,25 @@
 //! transitions as predicates). No I/O, no encoding: `store` decides how these
 //! are written, `http` and `control` decide how they are shown.
 
+mod analysis;
 mod board;
 mod company;
 mod failure;
 mod job;
+mod notification;
 mod posting;
 mod rank;
 mod time;
 mod user;
 
+pub use analysis::{
+    AiFields, BacklogItem, BudgetUse, Criteria, Keyword, Match, PostingDetails, RemotePref, Stage,
+};
 pub use board::{Board, BoardRef};
 pub use company::{Company, CompanyHealth, CompanyState, FetchMode, NewCompany};
 pub use failure::{FailureClass, FailureStats, RECENT_FAILURES, RecentFailure};
 pub use job::{Checkpoint, Job, JobCounters, JobSource, JobStatus};
+pub use notification::{Announced, Message, OutboxItem};
 pub use posting::{AttentionItem, NewLink, PageCache, Posting, SnapshotEntry};
 pub use rank::{Rank, RankError};
 pub use time::Timestamp;

@@ -150,6 +150,11 @@ impl Monitor {
             let (raised, ended) = shared::reconcile(&mut v.alerts, now, holding);
             for a in raised {
                 tracing::warn!(alert = a.kind, "{}", a.message);
+                // Nobody listening (no operator sink) is fine.
+                let _ = self
+                    .resources
+                    .raised
+                    .send((a.kind.to_string(), a.message.clone()));
             }
             for a in ended {
                 tracing::info!(alert = a.kind, "resolved: {}", a.message);

@@ -22,6 +22,9 @@ pub struct Resources {
     pub jobs: Arc<Gate>,
     pub tabs: Arc<Gate>,
     view: Mutex<ResourceView>,
+    /// Each alert as it is raised, as (kind, message), for the operator's
+    /// notifications.
+    pub raised: tokio::sync::broadcast::Sender<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +70,7 @@ impl Resources {
             jobs: Gate::new(0),
             tabs: Gate::new(0),
             view: Mutex::new(view),
+            raised: tokio::sync::broadcast::channel(16).0,
         });
         r.apply(limits);
         r

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 pub use text::render_text;
 
+use crate::analyze::budget::{Budget, BudgetView};
 use crate::model::{JobStatus, Timestamp};
 use crate::queue::{self, ActiveCounts};
 use crate::resources::shared::{ResourceView, Resources};
@@ -46,6 +47,10 @@ pub struct Live {
     pub scheduler: Arc<SchedulerState>,
     /// Readings, limits and alerts of the resource monitor.
     pub resources: Option<Arc<Resources>>,
+    /// `builtin` or `openai:<model>`.
+    pub analyser: String,
+    /// The AI plan's limits, for a metered analyser.
+    pub ai_limits: Option<crate::config::AiLimits>,
 }
 
 #[derive(Debug, Serialize)]
@@ -71,8 +76,22 @@ pub struct StatusReport {
     pub scheduler: SchedulerView,
     pub companies: CompanyCounts,
     pub postings: PostingCounts,
-    /// Analysis budget use; no AI backend yet.
-    pub analysis: Option<serde_json::Value>,
+    pub analysis: AnalysisStatus,
+}
+
+/// The analysis backlog, the AI budget's use and the notification outbox.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisStatus {
+    /// `builtin` or `openai:<model>` (running only).
+    pub analyser: Option<String>,
+    /// New postings waiting to be read or analysed.
+    pub backlog: u64,
+    /// The AI budget (a metered analyser, running only).
+    pub budget: Option<BudgetView>,
+    /// Notifications waiting for delivery, and given up.
+    pub outbox_pending: u64,
+    pub outbox_dead: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +197,7 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
             .map(|ms| Timestamp::from_millis(ms as i64));
         let last_pass = live.and_then(|l| l.scheduler.last_tick()).or(last_pass);
         let resources = live.and_then(|l| l.resources.as_ref()).map(|r| r.view());
+        let outbox = store::outbox::counts(rx)?;
         Ok(StatusReport {
             version: env!("CARGO_PKG_VERSION"),
             running: live.is_some(),
@@ -214,7 +234,16 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
                 new_last_24h: recent.len(),
                 recent: recent.iter().take(5).map(PostingView::from).collect(),
             },
-            analysis: None,
+            analysis: AnalysisStatus {
+                analyser: live.map(|l| l.analyser.clone()),
+                backlog: store::backlog_len(rx)?,
+                budget: match live.and_then(|l| l.ai_limits) {
+                    Some(limits) => Some(Budget::new(limits).view(&store::budget_use(rx)?, now)),
+                    None => None,
+                },
+                outbox_pending: outbox.0,
+                outbox_dead: outbox.1,
+            },
         })
     })
 }

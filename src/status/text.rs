@@ -56,6 +56,27 @@ pub fn render_text(r: &StatusReport) -> String {
         "postings:  {} in total, {} new in the last 24 h",
         r.postings.total, r.postings.new_last_24h
     );
+    let a = &r.analysis;
+    let _ = writeln!(
+        s,
+        "analysis:  {}; {} waiting; notifications: {} to send, {} given up",
+        a.analyser.as_deref().unwrap_or("not running"),
+        a.backlog,
+        a.outbox_pending,
+        a.outbox_dead
+    );
+    if let Some(b) = &a.budget {
+        let paused = b
+            .paused_until
+            .as_deref()
+            .map(|t| format!("; paused by the provider until {t}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "AI budget: {}/{} requests today, {}/{} this minute, {}/{} tokens this minute{paused}",
+            b.day_requests, b.rpd, b.minute_requests, b.rpm, b.minute_tokens, b.tpm
+        );
+    }
     if !r.active_jobs.is_empty() {
         let _ = writeln!(s, "active jobs:");
         for a in &r.active_jobs {

@@ -100,6 +100,27 @@ impl Record for crate::model::PageCache {
         (format == 1).then(|| postcard::from_bytes::<legacy::PageCacheV1>(bytes).map(Into::into))
     }
 }
+impl Record for crate::model::Criteria {
+    const TABLE: &'static str = "user_criteria";
+}
+impl Record for crate::model::PostingDetails {
+    const TABLE: &'static str = "posting_details";
+}
+impl Record for crate::model::Match {
+    const TABLE: &'static str = "matches";
+}
+impl Record for crate::model::BacklogItem {
+    const TABLE: &'static str = "analysis_backlog";
+}
+impl Record for crate::model::OutboxItem {
+    const TABLE: &'static str = "outbox";
+}
+impl Record for crate::model::AiFields {
+    const TABLE: &'static str = "ai_fields";
+}
+impl Record for crate::model::BudgetUse {
+    const TABLE: &'static str = "state";
+}
 
 #[cfg(test)]
 mod tests {

@@ -117,8 +117,9 @@ pub fn patch_company(tx: &mut Tx<'_>, id: Id, patch: CompanyPatch) -> Result<Com
     Ok(company)
 }
 
-/// Remove a company with its preferences, snapshot, postings and attention
-/// item. The caller cancels its active job first (queue owns jobs).
+/// Remove a company with its preferences, snapshot, postings (with their
+/// details, matches and backlog entries) and attention item. The caller
+/// cancels its active job first (queue owns jobs).
 pub fn remove_company(tx: &mut Tx<'_>, id: Id) -> Result<Company> {
     let company = get_company(tx, id)?;
     tx.companies.remove(id)?;
@@ -145,7 +146,12 @@ pub fn remove_company(tx: &mut Tx<'_>, id: Id) -> Result<Company> {
         .collect();
     for p in postings {
         tx.postings.remove(p)?;
+        tx.posting_details.remove(p)?;
+        tx.matches.retain_in((p, 0)..=(p, u64::MAX), |_, _| false)?;
     }
+    tx.analysis_backlog.retain(|_, v| {
+        codec::decode::<crate::model::BacklogItem>(v, &"backlog").is_ok_and(|i| i.company_id != id)
+    })?;
     tx.attention.remove(id)?;
     tx.company_failures.remove(id)?;
     super::clear_page_cache(tx, id)?;

@@ -12,10 +12,12 @@
 //!   files are migrated in one transaction, newer ones refused.
 //! - Ids come from per-table counters in `meta` and are never reused.
 
+mod analysis;
 pub mod codec;
 mod companies;
 mod health;
 mod legacy;
+pub mod outbox;
 mod postings;
 mod schema;
 pub mod tables;
@@ -27,6 +29,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+pub use analysis::BacklogKey;
 pub use companies::{CompanyPatch, company_by_ref};
 pub use postings::PostingFilter;
 pub use schema::SCHEMA_VERSION;
@@ -366,6 +369,11 @@ pub fn put_record<R: codec::Record>(
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use analysis::{
+    analysis_of, backlog, backlog_len, backlog_next, budget_use, cache_fields, cache_score,
+    cached_fields, cached_score, criteria, details, enqueue_analysis, match_for, matches_of,
+    put_budget_use, put_details, put_match, remove_backlog, set_criteria, update_backlog,
+};
 pub use companies::{
     get_company, insert_company, list_companies, patch_company, put_company, record_failure,
     record_success, remove_company,
@@ -375,10 +383,10 @@ pub use health::{
     record_success_streak, resume, set_circuit_open,
 };
 pub use postings::{
-    clear_attention, count_postings, has_snapshot, list_attention, list_postings, record_links,
-    set_attention, snapshot_contains, snapshot_len,
+    clear_attention, count_postings, get_posting, has_snapshot, list_attention, list_postings,
+    record_links, set_attention, snapshot_contains, snapshot_len,
 };
 pub use users::{
     get_user, hash_token, insert_user, list_users, preferences_of_user, track, tracked_companies,
-    untrack, user_by_ref, user_by_token,
+    trackers, untrack, user_by_ref, user_by_token,
 };

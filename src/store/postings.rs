@@ -153,3 +153,7 @@ pub fn list_attention(v: &impl View) -> Result<Vec<AttentionItem>> {
 pub fn count_postings(v: &impl View) -> Result<u64> {
     Ok(v.postings().len()?)
 }
+
+pub fn get_posting(v: &impl View, id: Id) -> Result<Posting> {
+    super::get_record(v.postings(), id)?.ok_or_else(|| super::StoreError::not_found("posting", id))
+}

@@ -49,6 +49,25 @@ pub const ATTENTION: TableDefinition<u64, Bytes> = TableDefinition::new("attenti
 pub const COMPANY_FAILURES: TableDefinition<u64, Bytes> = TableDefinition::new("company_failures");
 /// (company, page URL) → PageCache: validators of the page as last committed.
 pub const PAGE_CACHE: TableDefinition<(u64, &str), Bytes> = TableDefinition::new("page_cache");
+/// user id → Criteria.
+pub const USER_CRITERIA: TableDefinition<u64, Bytes> = TableDefinition::new("user_criteria");
+/// posting id → PostingDetails.
+pub const POSTING_DETAILS: TableDefinition<u64, Bytes> = TableDefinition::new("posting_details");
+/// (posting, user) → Match.
+pub const MATCHES: TableDefinition<(u64, u64), Bytes> = TableDefinition::new("matches");
+/// (100 - rank, first_seen ms, posting id) → BacklogItem.
+pub const ANALYSIS_BACKLOG: TableDefinition<(u8, u64, u64), Bytes> =
+    TableDefinition::new("analysis_backlog");
+/// text hash → AI-extracted fields.
+pub const AI_FIELDS: TableDefinition<Bytes, Bytes> = TableDefinition::new("ai_fields");
+/// text hash ‖ criteria hash → AI score.
+pub const AI_SCORES: TableDefinition<Bytes, Bytes> = TableDefinition::new("ai_scores");
+/// outbox id → OutboxItem.
+pub const OUTBOX: TableDefinition<u64, Bytes> = TableDefinition::new("outbox");
+/// (due ms, outbox id) → ().
+pub const OUTBOX_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("outbox_due");
+/// name → a singleton record (`ai_budget`).
+pub const STATE: TableDefinition<&str, Bytes> = TableDefinition::new("state");
 
 /// Read access shared by read-only and read-write transactions, so each
 /// query is written once.
@@ -62,6 +81,9 @@ pub trait View {
     type Runnable: ReadableTable<(u8, u8, u64, u64), ()>;
     type IdMap: ReadableTable<u64, u64>;
     type Snap: ReadableTable<(u64, &'static str), Bytes>;
+    type Backlog: ReadableTable<(u8, u64, u64), Bytes>;
+    type Blob: ReadableTable<Bytes, Bytes>;
+    type Named: ReadableTable<&'static str, Bytes>;
 
     fn meta(&self) -> &Self::Meta;
     fn companies(&self) -> &Self::Rec;
@@ -81,6 +103,15 @@ pub trait View {
     fn attention(&self) -> &Self::Rec;
     fn company_failures(&self) -> &Self::Rec;
     fn page_cache(&self) -> &Self::Snap;
+    fn user_criteria(&self) -> &Self::Rec;
+    fn posting_details(&self) -> &Self::Rec;
+    fn matches(&self) -> &Self::Pair;
+    fn analysis_backlog(&self) -> &Self::Backlog;
+    fn ai_fields(&self) -> &Self::Blob;
+    fn ai_scores(&self) -> &Self::Blob;
+    fn outbox(&self) -> &Self::Rec;
+    fn outbox_due(&self) -> &Self::PairSet;
+    fn state(&self) -> &Self::Named;
 }
 
 macro_rules! tables {
@@ -104,6 +135,15 @@ macro_rules! tables {
             pub attention: $tbl<$($lt,)? u64, Bytes>,
             pub company_failures: $tbl<$($lt,)? u64, Bytes>,
             pub page_cache: $tbl<$($lt,)? (u64, &'static str), Bytes>,
+            pub user_criteria: $tbl<$($lt,)? u64, Bytes>,
+            pub posting_details: $tbl<$($lt,)? u64, Bytes>,
+            pub matches: $tbl<$($lt,)? (u64, u64), Bytes>,
+            pub analysis_backlog: $tbl<$($lt,)? (u8, u64, u64), Bytes>,
+            pub ai_fields: $tbl<$($lt,)? Bytes, Bytes>,
+            pub ai_scores: $tbl<$($lt,)? Bytes, Bytes>,
+            pub outbox: $tbl<$($lt,)? u64, Bytes>,
+            pub outbox_due: $tbl<$($lt,)? (u64, u64), ()>,
+            pub state: $tbl<$($lt,)? &'static str, Bytes>,
         }
 
         impl$(<$lt>)? View for $name$(<$lt>)? {
@@ -116,6 +156,9 @@ macro_rules! tables {
             type Runnable = $tbl<$($lt,)? (u8, u8, u64, u64), ()>;
             type IdMap = $tbl<$($lt,)? u64, u64>;
             type Snap = $tbl<$($lt,)? (u64, &'static str), Bytes>;
+            type Backlog = $tbl<$($lt,)? (u8, u64, u64), Bytes>;
+            type Blob = $tbl<$($lt,)? Bytes, Bytes>;
+            type Named = $tbl<$($lt,)? &'static str, Bytes>;
             fn meta(&self) -> &Self::Meta { &self.meta }
             fn companies(&self) -> &Self::Rec { &self.companies }
             fn company_names(&self) -> &Self::Name { &self.company_names }
@@ -134,6 +177,15 @@ macro_rules! tables {
             fn attention(&self) -> &Self::Rec { &self.attention }
             fn company_failures(&self) -> &Self::Rec { &self.company_failures }
             fn page_cache(&self) -> &Self::Snap { &self.page_cache }
+            fn user_criteria(&self) -> &Self::Rec { &self.user_criteria }
+            fn posting_details(&self) -> &Self::Rec { &self.posting_details }
+            fn matches(&self) -> &Self::Pair { &self.matches }
+            fn analysis_backlog(&self) -> &Self::Backlog { &self.analysis_backlog }
+            fn ai_fields(&self) -> &Self::Blob { &self.ai_fields }
+            fn ai_scores(&self) -> &Self::Blob { &self.ai_scores }
+            fn outbox(&self) -> &Self::Rec { &self.outbox }
+            fn outbox_due(&self) -> &Self::PairSet { &self.outbox_due }
+            fn state(&self) -> &Self::Named { &self.state }
         }
 
         impl$(<$lt>)? $name$(<$lt>)? {
@@ -157,6 +209,15 @@ macro_rules! tables {
                     attention: txn.open_table(ATTENTION)?,
                     company_failures: txn.open_table(COMPANY_FAILURES)?,
                     page_cache: txn.open_table(PAGE_CACHE)?,
+                    user_criteria: txn.open_table(USER_CRITERIA)?,
+                    posting_details: txn.open_table(POSTING_DETAILS)?,
+                    matches: txn.open_table(MATCHES)?,
+                    analysis_backlog: txn.open_table(ANALYSIS_BACKLOG)?,
+                    ai_fields: txn.open_table(AI_FIELDS)?,
+                    ai_scores: txn.open_table(AI_SCORES)?,
+                    outbox: txn.open_table(OUTBOX)?,
+                    outbox_due: txn.open_table(OUTBOX_DUE)?,
+                    state: txn.open_table(STATE)?,
                 })
             }
         }

@@ -139,3 +139,16 @@ pub fn tracked_companies(v: &impl View, user_id: Id) -> Result<Vec<Id>> {
         .map(|p| p.company_id)
         .collect())
 }
+
+/// The preferences of users who track a company.
+pub fn trackers(v: &impl View, company_id: Id) -> Result<Vec<Preference>> {
+    let mut out = Vec::new();
+    for row in v.prefs().range((company_id, 0)..=(company_id, u64::MAX))? {
+        let (k, val) = row?;
+        let pref: Preference = codec::decode(val.value(), &format!("{:?}", k.value()))?;
+        if pref.tracking {
+            out.push(pref);
+        }
+    }
+    Ok(out)
+}

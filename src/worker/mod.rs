@@ -12,6 +12,7 @@
 //! `workers.shutdown_grace` to finish, after which its lease is released
 //! (the attempt is not counted) and the job waits for the next start.
 
+pub mod analysis;
 mod failure;
 mod pipeline;
 mod read;

@@ -16,7 +16,7 @@ use tracing::Instrument;
 use super::failure::{Failure, quarantine_reason};
 use super::walk::Scraped;
 use crate::clock::SharedClock;
-use crate::config::QuarantineConfig;
+use crate::config::{NotifyConfig, QuarantineConfig};
 use crate::fetch::Fetcher;
 use crate::model::{Checkpoint, Job, JobCounters, JobStatus, Timestamp};
 use crate::queue::{self, Queue, backoff};
@@ -54,6 +54,12 @@ pub struct Pipeline {
     /// Progress and lease are written at most this often.
     pub progress_interval: Duration,
     pub quarantine: QuarantineConfig,
+    /// Who hears of a quarantine.
+    pub notify: Arc<NotifyConfig>,
+    /// Notified after new postings are committed (the analysis worker).
+    pub wake_analysis: Arc<tokio::sync::Notify>,
+    /// Notified after notifications are written (the deliverer).
+    pub wake_outbox: Arc<tokio::sync::Notify>,
 }
 
 /// How often a running job checks that it still holds its claim.
@@ -99,7 +105,17 @@ impl Pipeline {
         let outcome = tokio::select! {
             r = self.scrape(&job, &progress) => match r {
                 Err(f) if f.deferred => self.release(&job, DEFER, JobOutcome::Deferred).await,
-                r => self.commit(&job, r).await,
+                r => {
+                    let outcome = self.commit(&job, r).await;
+                    match &outcome {
+                        JobOutcome::Completed { new_postings, baseline: false } if *new_postings > 0 => {
+                            self.wake_analysis.notify_one();
+                        }
+                        JobOutcome::Failed { .. } => self.wake_outbox.notify_one(),
+                        _ => {}
+                    }
+                    outcome
+                }
             },
             _ = self.heartbeats(&job, &progress) => JobOutcome::Abandoned,
             _ = deadline => self.release(&job, Duration::ZERO, JobOutcome::Released).await,
@@ -231,6 +247,7 @@ impl Pipeline {
     async fn commit(&self, job: &Job, result: Result<Scraped, Failure>) -> JobOutcome {
         let backoff_cfg = self.queue.config().backoff;
         let quarantine_cfg = self.quarantine.clone();
+        let notify_cfg = self.notify.clone();
         let unit: f64 = rand::random();
         let claimed = job;
         let job = job.clone();
@@ -249,8 +266,12 @@ impl Pipeline {
                             || company.backend.as_deref() != backend;
                         let new = store::record_links(tx, job.company_id, job.id, &links, baseline, now)?;
                         counters.new_links = new.len() as u32;
+                        // News waits for analysis in the backlog, ranked by
+                        // the company's rank now.
+                        let rank = company.effective_rank.map_or(1, |r| r.get());
                         for p in new.iter().filter(|p| !p.baseline) {
                             tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
+                            store::enqueue_analysis(tx, p, rank)?;
                         }
                         queue::complete(tx, job.id, counters, now)?;
                         store::record_success(tx, job.company_id, now, backend)?;
@@ -305,9 +326,13 @@ impl Pipeline {
                             store::set_attention(tx, job.company_id, reason, now)?;
                         }
                         if let Some(reason) = &quarantined {
-                            // The hook notifications will hang on.
                             tracing::warn!(company = job.company_id, %reason, "company quarantined");
                             store::quarantine(tx, job.company_id, reason, now)?;
+                            let message = format!(
+                                "{} is quarantined and no longer scraped: {reason}; `scoutly company set {} --resume` ends it",
+                                company.name, job.company_id
+                            );
+                            crate::notify::event(tx, &notify_cfg, "quarantined", &message, Some(job.company_id), now)?;
                         }
                         Ok((
                             JobOutcome::Failed {

@@ -15,8 +15,10 @@ pub(super) struct Check {
     pub(super) problems: Vec<String>,
 }
 
+mod analysis;
 mod browser;
 mod fetch;
+mod notify;
 mod resources;
 mod schedule;
 
@@ -210,6 +212,8 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
     );
     let browser = browser(&mut c, raw.browser);
     let resources = resources(&mut c, raw.resources, max_concurrency);
+    let analysis = analysis::analysis(&mut c, raw.analysis);
+    let notify = notify::notify(&mut c, raw.notify);
     let status = StatusConfig {
         write_interval: c.positive_duration(
             "status.write_interval",
@@ -269,6 +273,8 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         quarantine,
         browser,
         resources,
+        analysis,
+        notify,
         status,
         readiness,
         retention,

@@ -1,18 +1,18 @@
-//! Companies, preferences, postings and attention items.
+//! Companies, preferences and attention items.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiResult, exec, visible};
+use super::{ApiResult, exec};
 use crate::control::Request;
-use crate::http::input::{JsonBody, id, number, query};
+use crate::http::input::{JsonBody, id};
 use crate::http::{ApiError, AppState, Caller};
-use crate::store::{self, PostingFilter};
-use crate::views::{CompanyView, PostingView, PreferenceView};
+use crate::store;
+use crate::views::{CompanyView, PreferenceView};
 
 pub async fn companies(State(state): State<AppState>, caller: Caller) -> ApiResult {
     let (companies, prefs) = state
@@ -182,55 +182,6 @@ pub async fn delete_preference(
     let company = id(&raw, "company")?.to_string();
     let user = caller.id().to_string();
     Ok(Json(exec(&state, Request::Untrack { user, company }).await?).into_response())
-}
-
-pub async fn postings(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(raw): RawQuery,
-) -> ApiResult {
-    let q = query(raw.as_deref(), &["since", "limit", "baseline"])?;
-    let limit = number(&q, "limit", 100, 1, 1000)?;
-    let since = match q.get("since") {
-        None => None,
-        Some(s) => Some(crate::model::Timestamp::parse_rfc3339(s).ok_or_else(|| {
-            ApiError::invalid(format!(
-                "since={s:?} is not an RFC 3339 time such as 2026-01-31T09:00:00Z"
-            ))
-        })?),
-    };
-    let include_baseline = match q.get("baseline").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ApiError::invalid(format!(
-                "baseline={other:?} must be true or false"
-            )));
-        }
-    };
-    let postings = state
-        .control
-        .store
-        .run(move |s| {
-            let companies = visible(s, &caller)?;
-            s.read(|rx| {
-                store::list_postings(
-                    rx,
-                    &PostingFilter {
-                        companies,
-                        since,
-                        include_baseline,
-                        limit,
-                    },
-                )
-            })
-        })
-        .await?;
-    Ok(Json(json!({
-        "postings": postings.iter().map(PostingView::from).collect::<Vec<_>>(),
-        "count": postings.len(),
-    }))
-    .into_response())
 }
 
 pub async fn attention(State(state): State<AppState>, _caller: Caller) -> ApiResult {

@@ -3,9 +3,11 @@
 //! job answers 404), an admin sees all.
 
 mod catalog;
+mod postings;
 mod scraping;
 
 pub use catalog::*;
+pub use postings::*;
 pub use scraping::*;
 
 use serde_json::Value;

@@ -1,0 +1,178 @@
+//! How each kind of sink is spoken to.
+//!
+//! - `webhook`: `POST` of a JSON document (`type` `postings` or `event`),
+//!   with the item's key in `Idempotency-Key` and in the body.
+//! - `ntfy`: `POST` of the text to the topic URL, with `Title`, `Tags`,
+//!   `Click` and `Priority` headers, and the key as `X-Sequence-ID`, so
+//!   ntfy 2.16 and later replace a repeat instead of showing it twice.
+//!
+//! A 2xx answer is delivery. 408, 425, 429 and 5xx are tried again later;
+//! any other 4xx means the sink refuses the item for good.
+
+use reqwest::header;
+use serde_json::{Value, json};
+
+use crate::config::{Sink, SinkKind};
+use crate::model::{Message, OutboxItem};
+
+/// Longest answer body read from a sink.
+const MAX_ANSWER: usize = 64 << 10;
+
+/// Why a try failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Try again later (after `retry_after`, when the sink said).
+    Retry {
+        reason: String,
+        retry_after: Option<std::time::Duration>,
+    },
+    /// The sink will never take it.
+    Refused(String),
+}
+
+/// The webhook's JSON document.
+pub fn webhook_body(item: &OutboxItem, user: Option<&str>) -> Value {
+    match &item.message {
+        Message::Postings { user_id, postings } => json!({
+            "type": "postings",
+            "key": item.key,
+            "user": {"id": user_id, "name": user},
+            "postings": postings.iter().map(|p| json!({
+                "postingId": p.posting_id,
+                "companyId": p.company_id,
+                "company": p.company,
+                "title": p.title,
+                "url": p.url,
+                "location": p.location,
+                "remote": p.remote,
+                "score": p.score,
+                "reason": p.reason,
+            })).collect::<Vec<_>>(),
+            "createdAt": item.created.to_rfc3339(),
+        }),
+        Message::Event {
+            kind,
+            message,
+            company_id,
+        } => json!({
+            "type": "event",
+            "key": item.key,
+            "event": kind,
+            "message": message,
+            "companyId": company_id,
+            "createdAt": item.created.to_rfc3339(),
+        }),
+    }
+}
+
+/// ntfy's title, body, click URL and priority (3 default, 4 high).
+fn ntfy_parts(item: &OutboxItem) -> (String, String, Option<String>, u8) {
+    match &item.message {
+        Message::Postings { postings, .. } if postings.len() == 1 => {
+            let p = &postings[0];
+            let place = p.location.as_deref().unwrap_or("place not stated");
+            (
+                format!("{} at {}", p.title, p.company),
+                format!("{place} · match {}%\n{}\n{}", p.score, p.reason, p.url),
+                Some(p.url.clone()),
+                if p.score >= 80 { 4 } else { 3 },
+            )
+        }
+        Message::Postings { postings, .. } => {
+            let lines: Vec<String> = postings
+                .iter()
+                .map(|p| format!("• {} at {} ({}%) {}", p.title, p.company, p.score, p.url))
+                .collect();
+            (
+                format!("{} new matching postings", postings.len()),
+                lines.join("\n"),
+                None,
+                3,
+            )
+        }
+        Message::Event { kind, message, .. } => (
+            format!("Scoutly: {}", kind.replace('_', " ")),
+            message.clone(),
+            None,
+            4,
+        ),
+    }
+}
+
+/// Header values must be visible ASCII; anything else is dropped.
+fn header_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .take(250)
+        .collect()
+}
+
+pub async fn send(
+    client: &reqwest::Client,
+    sink: &Sink,
+    item: &OutboxItem,
+    user: Option<&str>,
+) -> Result<(), SendError> {
+    let req = match sink.kind {
+        SinkKind::Webhook => client
+            .post(sink.url.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", &item.key)
+            .body(webhook_body(item, user).to_string()),
+        SinkKind::Ntfy => {
+            let (title, body, click, priority) = ntfy_parts(item);
+            let mut r = client
+                .post(sink.url.clone())
+                .header("Title", header_text(&title))
+                .header(
+                    "Tags",
+                    if matches!(item.message, Message::Event { .. }) {
+                        "warning"
+                    } else {
+                        "briefcase"
+                    },
+                )
+                .header("Priority", priority.to_string())
+                .header("X-Sequence-ID", &item.key)
+                .header("Idempotency-Key", &item.key)
+                .body(body);
+            if let Some(url) = click {
+                r = r.header("Click", header_text(&url));
+            }
+            r
+        }
+    };
+    let resp = req.send().await.map_err(|e| SendError::Retry {
+        reason: format!("sending to {} failed: {e}", sink.url),
+        retry_after: None,
+    })?;
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| crate::outbound::parse_retry_after(v, chrono::Utc::now()));
+    let body = crate::outbound::read_body(resp, MAX_ANSWER)
+        .await
+        .unwrap_or_default();
+    let said = String::from_utf8_lossy(&body[..body.len().min(200)])
+        .trim()
+        .to_string();
+    match status {
+        200..=299 => Ok(()),
+        408 | 425 | 429 | 500..=599 => Err(SendError::Retry {
+            reason: format!("{} answered HTTP {status} {said}", sink.url),
+            retry_after,
+        }),
+        _ => Err(SendError::Refused(format!(
+            "{} refused it with HTTP {status} {said}",
+            sink.url
+        ))),
+    }
+}
