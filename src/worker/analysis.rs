@@ -38,6 +38,8 @@ pub use commit::Settled;
 const RETRIES: u32 = 3;
 /// Longest idle sleep before looking at the backlog again.
 const IDLE: Duration = Duration::from_secs(60);
+/// Longest a read posting waits for others to share its AI request.
+const GATHER: Duration = Duration::from_secs(60);
 /// Input tokens a request carries besides the postings (instructions,
 /// schema).
 const OVERHEAD: u32 = 450;
@@ -105,7 +107,11 @@ impl<A: Analyser> AnalysisWorker<A> {
             .run(move |s| s.read(|rx| store::backlog(rx, now, 64)))
             .await?;
         let mut worked = false;
-        if let Some((key, item)) = items.iter().find(|(_, i)| i.stage == Stage::Details) {
+        let unread = items
+            .iter()
+            .find(|(_, i)| i.stage == Stage::Details)
+            .cloned();
+        if let Some((key, item)) = &unread {
             self.read_details(*key, item.clone()).await?;
             worked = true;
         }
@@ -113,8 +119,20 @@ impl<A: Analyser> AnalysisWorker<A> {
             .into_iter()
             .filter(|(_, i)| i.stage == Stage::Analysis)
             .collect();
+        // A metered analyser waits for the pages still to read, so postings
+        // found together go in one request: unless a batch is full already,
+        // or the oldest has waited long enough.
+        let waited = ready
+            .iter()
+            .map(|(_, i)| now.since(i.not_before))
+            .max()
+            .unwrap_or_default();
+        let batch_now = !self.analyser.metered()
+            || unread.is_none()
+            || ready.len() >= self.analyser.limits().postings
+            || waited >= GATHER;
         let mut blocked = None;
-        if !ready.is_empty() {
+        if !ready.is_empty() && batch_now {
             match self.analyse(ready).await? {
                 Ok(()) => {
                     worked = true;

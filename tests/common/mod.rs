@@ -2,6 +2,8 @@
 //! real `scoutly` binary against a temporary data directory.
 #![allow(dead_code)]
 
+pub mod ai;
+pub mod hook;
 pub mod site;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -47,6 +49,8 @@ pub struct Appliance {
     pub config: PathBuf,
     child: Option<Child>,
     pub addr: Option<SocketAddr>,
+    /// Extra environment for the appliance and CLI.
+    pub env: Vec<(String, String)>,
 }
 
 pub struct CliOutput {
@@ -69,6 +73,7 @@ impl Appliance {
             config: path,
             child: None,
             addr: None,
+            env: Vec::new(),
         }
     }
 
@@ -91,7 +96,9 @@ impl Appliance {
             .env_remove("SCOUTLY_DATA_DIR")
             .env_remove("STATE_DIRECTORY")
             .env_remove("RUNTIME_DIRECTORY")
-            .env_remove("SCOUTLY_LISTEN");
+            .env_remove("SCOUTLY_LISTEN")
+            .env_remove("OPENAI_API_KEY")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         c
     }
 
