@@ -185,10 +185,12 @@ impl Deliverer {
                         return Ok(((), Commit::Unchanged));
                     };
                     match outcome {
-                        // Losing this to a power cut only resends the same key.
+                        // Durable: notifications are few, and a lost removal
+                        // would send the item again (with the same key, but
+                        // not every receiver drops repeats).
                         Outcome::Delivered => {
                             outbox::remove(tx, &current)?;
-                            Ok(((), Commit::Lazy))
+                            Ok(((), Commit::Durable))
                         }
                         Outcome::Retry(due) => {
                             let mut next = current.clone();

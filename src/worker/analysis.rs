@@ -178,19 +178,17 @@ impl<A: Analyser> AnalysisWorker<A> {
             Err(e) => return Err(e),
         };
         let read = match url::Url::parse(&posting.url) {
-            Ok(url) => self
-                .fetcher
-                .get(&url)
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|page| {
-                    if page.body.starts_with(b"%PDF") {
-                        return Err("the posting is a PDF, whose text is not read".into());
-                    }
-                    crate::extract::posting_text(&page.body, self.max_text)
-                        .map_err(|e| e.to_string())
-                }),
-            Err(e) => Err(format!("{}: not a URL ({e})", posting.url)),
+            Ok(url) => match self.fetcher.get(&url).await {
+                Ok(page) if page.body.starts_with(b"%PDF") => Err((
+                    "the posting is a PDF, whose text is not read".to_string(),
+                    false,
+                )),
+                Ok(page) => crate::extract::posting_text(&page.body, self.max_text)
+                    .map_err(|e| (e.to_string(), false)),
+                // A 404 or a robots.txt refusal will not change by waiting.
+                Err(e) => Err((e.to_string(), e.class.retryable())),
+            },
+            Err(e) => Err((format!("{}: not a URL ({e})", posting.url), false)),
         };
         let now = self.clock.now();
         let mut next = item.clone();
@@ -204,14 +202,14 @@ impl<A: Analyser> AnalysisWorker<A> {
                 fetched: now,
                 error: None,
             }),
-            Err(e) if item.attempts + 1 < RETRIES => {
+            Err((e, true)) if item.attempts + 1 < RETRIES => {
                 tracing::info!(posting = id, error = %e, "reading the posting's page failed; will retry");
                 next.attempts += 1;
                 next.last_error = Some(e);
                 next.not_before = now.plus(Duration::from_secs(120 * 4u64.pow(next.attempts)));
                 None
             }
-            Err(e) => {
+            Err((e, _)) => {
                 tracing::info!(posting = id, error = %e, "the posting's page cannot be read; analysing its title alone");
                 Some(PostingDetails {
                     hash: analyze::text_hash(&posting.title, ""),
