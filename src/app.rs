@@ -152,6 +152,10 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         None
     };
     let config = Arc::new(config);
+    // A missing AI key stops the start before anything runs.
+    if config.analysis.backend == AnalysisBackend::OpenAi {
+        crate::analyze::openai::api_key(&config.analysis.openai, &crate::config::ProcessEnv)?;
+    }
 
     paths.create()?;
     // Opening may repair the file after a crash; keep that off the async workers.
@@ -168,6 +172,8 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
             "returned jobs left running by a previous process to pending"
         );
     }
+
+    warn_unknown_sink_users(&store, &config).await;
 
     let listen = listen.unwrap_or(config.http.listen);
     let http_listener = tokio::net::TcpListener::bind(listen)
@@ -399,6 +405,26 @@ impl Analysis {
             analyser: Arc::new(analyser),
             wake: self.wake,
             outbox: self.outbox,
+        }
+    }
+}
+
+/// A sink for a user who does not exist receives nothing; say so once.
+async fn warn_unknown_sink_users(store: &Store, config: &Config) {
+    for sink in &config.notify.sinks {
+        let Some(name) = sink.user.clone() else {
+            continue;
+        };
+        let found = store
+            .run(move |s| s.read(|rx| Ok(crate::store::user_by_ref(rx, &name).is_ok())))
+            .await
+            .unwrap_or(true);
+        if !found {
+            tracing::warn!(
+                sink = %sink.name,
+                user = sink.user.as_deref().unwrap_or_default(),
+                "notify sink names a user that does not exist; it receives nothing until `scoutly user add` creates them"
+            );
         }
     }
 }

@@ -343,22 +343,12 @@ pub fn postings_for(
     min_score: Option<u8>,
 ) -> crate::store::Result<Vec<PostingView>> {
     let mut out = Vec::new();
-    // A score filter skips postings, so read further than the limit.
-    let mut wide = filter.clone();
-    if min_score.is_some() {
-        wide.limit = 0;
-    }
-    for p in crate::store::list_postings(rx, &wide)? {
+    crate::store::scan_postings(rx, filter, |p| {
         let (details, matches) = crate::store::analysis_of(rx, p.id, user)?;
-        if let Some(min) = min_score
-            && !matches.iter().any(|(_, m)| m.score >= min)
-        {
-            continue;
+        if min_score.is_none_or(|min| matches.iter().any(|(_, m)| m.score >= min)) {
+            out.push(PostingView::analysed(&p, details.as_ref(), &matches));
         }
-        out.push(PostingView::analysed(&p, details.as_ref(), &matches));
-        if filter.limit > 0 && out.len() >= filter.limit {
-            break;
-        }
-    }
+        Ok(filter.limit == 0 || out.len() < filter.limit)
+    })?;
     Ok(out)
 }

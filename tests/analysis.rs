@@ -324,3 +324,17 @@ async fn a_429_pauses_for_its_retry_after_and_bad_replies_fall_back_to_the_built
         4
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_company_takes_its_waiting_postings_with_it() {
+    let mut rig = rig("");
+    rig.new_postings(&[("/jobs/1", "Rust Engineer"), ("/jobs/2", "Designer")]);
+    let company = rig.company;
+    rig.store()
+        .write(|tx| store::remove_company(tx, company))
+        .unwrap();
+    assert_eq!(rig.backlog(), 0);
+    let w = rig.worker();
+    assert_eq!(rig.drain(&w).await, None);
+    assert!(rig.ai.requests().is_empty());
+}

@@ -20,6 +20,11 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Without a `Retry-After`, a 429 pauses this long.
 pub const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
+/// A 429's pause lasts at least this (`Retry-After: 0` must not make a
+/// loop) and at most this (nor may a huge one, or a clock set back, stop
+/// analysis for days).
+pub const MIN_PAUSE: Duration = Duration::from_secs(1);
+pub const MAX_PAUSE: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
@@ -61,7 +66,9 @@ impl Budget {
     /// Forget what fell out of the minute and the day.
     pub fn roll(&self, u: &mut BudgetUse, now: Timestamp) {
         let today = day_of(now);
-        if u.day != today {
+        // Only forward: a clock set back over midnight must not hand out a
+        // second day's requests.
+        if today > u.day {
             u.day = today;
             u.day_requests = 0;
             u.day_tokens = 0;
@@ -72,6 +79,9 @@ impl Budget {
             .retain(|(at, _)| now.since(*at) < MINUTE && at.since(now) < MINUTE);
         if u.paused_until.is_some_and(|p| p <= now) {
             u.paused_until = None;
+        }
+        if let Some(p) = &mut u.paused_until {
+            *p = (*p).min(now.plus(MAX_PAUSE));
         }
     }
 
@@ -133,7 +143,7 @@ impl Budget {
 
     /// A 429: nothing goes before `now + wait`.
     pub fn pause(&self, u: &mut BudgetUse, now: Timestamp, wait: Option<Duration>) {
-        let until = now.plus(wait.unwrap_or(DEFAULT_PAUSE));
+        let until = now.plus(wait.unwrap_or(DEFAULT_PAUSE).clamp(MIN_PAUSE, MAX_PAUSE));
         u.paused_until = Some(u.paused_until.map_or(until, |p| p.max(until)));
     }
 
@@ -225,5 +235,27 @@ mod tests {
         assert!(b.check(&u, T0.plus(Duration::from_secs(30)), 1).is_ok());
         b.pause(&mut u, T0, None);
         assert!(b.check(&u, T0.plus(Duration::from_secs(59)), 1).is_err());
+    }
+
+    #[test]
+    fn pauses_are_bounded_and_a_clock_set_back_gives_no_second_day() {
+        let b = budget(100, 100_000, 1);
+        let mut u = BudgetUse::default();
+        b.pause(&mut u, T0, Some(Duration::ZERO));
+        assert_eq!(u.paused_until, Some(T0.plus(MIN_PAUSE)));
+        let mut u = BudgetUse::default();
+        b.pause(&mut u, T0, Some(Duration::from_secs(86_400 * 30)));
+        assert_eq!(u.paused_until, Some(T0.plus(MAX_PAUSE)));
+        // A pause stored by a clock that ran a week ahead ends within the cap.
+        let mut u = BudgetUse {
+            paused_until: Some(T0.plus(Duration::from_secs(7 * 86_400))),
+            ..BudgetUse::default()
+        };
+        b.roll(&mut u, T0);
+        assert_eq!(u.paused_until, Some(T0.plus(MAX_PAUSE)));
+        let mut u = BudgetUse::default();
+        b.record(&mut u, T0, 1);
+        let yesterday = T0.minus(Duration::from_secs(86_400));
+        assert!(b.check(&u, yesterday, 1).is_err(), "the day's count stands");
     }
 }

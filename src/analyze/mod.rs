@@ -31,7 +31,7 @@ pub struct Subject {
     pub location: Option<String>,
     pub remote: Option<bool>,
     pub text: String,
-    /// [`text_hash`] of title and text.
+    /// [`subject_hash`]: the AI cache's key for the posting.
     pub hash: [u8; 32],
     pub readers: Vec<Reader>,
 }
@@ -85,9 +85,11 @@ pub enum AnalyseError {
     /// still counts against the budget.
     #[error("the AI reply was not usable: {message}")]
     Malformed { message: String, tokens: u32 },
-    /// No answer, or an error status: try again later.
-    #[error("{0}")]
-    Failed(String),
+    /// No usable answer (no answer at all, or a 5xx or 401/403): try again
+    /// later. `answered`: the provider saw the request, so it counts
+    /// against the budget.
+    #[error("{message}")]
+    Failed { message: String, answered: bool },
 }
 
 /// What one call may carry.
@@ -118,6 +120,28 @@ pub fn text_hash(title: &str, text: &str) -> [u8; 32] {
     h.update(title.as_bytes());
     h.update([0]);
     h.update(text.as_bytes());
+    h.finalize().into()
+}
+
+/// What the AI cache knows a posting by: everything the AI is shown of it
+/// (so two postings share an answer only when the AI could not tell them
+/// apart).
+pub fn subject_hash(s: &Subject) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for part in [
+        s.company.as_str(),
+        s.title.as_str(),
+        s.location.as_deref().unwrap_or("\u{1}"),
+        match s.remote {
+            Some(true) => "remote",
+            Some(false) => "on-site",
+            None => "\u{1}",
+        },
+        s.text.as_str(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
     h.finalize().into()
 }
 

@@ -131,8 +131,9 @@ impl Analyser for OpenAi {
             .body(body.to_string())
             .send()
             .await
-            .map_err(|e| {
-                AnalyseError::Failed(format!("the AI request to {} failed: {e}", self.url))
+            .map_err(|e| AnalyseError::Failed {
+                message: format!("the AI request to {} failed: {e}", self.url),
+                answered: false,
             })?;
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -140,19 +141,42 @@ impl Analyser for OpenAi {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| crate::outbound::parse_retry_after(v, chrono::Utc::now()));
-        let bytes = crate::outbound::read_body(resp, MAX_REPLY)
-            .await
-            .map_err(|e| AnalyseError::Failed(format!("the AI reply from {}: {e}", self.url)))?;
+        let bytes = match crate::outbound::read_body(resp, MAX_REPLY).await {
+            Ok(b) => b,
+            // Too long or cut off: this batch's answer will not fit next
+            // time either, so it counts towards the fallback.
+            Err(e) => {
+                return Err(AnalyseError::Malformed {
+                    message: format!("the AI reply from {}: {e}", self.url),
+                    tokens: 0,
+                });
+            }
+        };
         match status {
             200..=299 => parse_reply(&bytes, batch, &self.name(), Timestamp::EPOCH),
             429 => Err(AnalyseError::RateLimited { retry_after }),
-            401 | 403 => Err(AnalyseError::Failed(format!(
-                "the AI provider refused the key (HTTP {status}); check the key in the variable or file named by analysis.openai"
-            ))),
-            _ => Err(AnalyseError::Failed(format!(
-                "the AI provider answered HTTP {status}: {}",
-                wire::error_message(&bytes)
-            ))),
+            401 | 403 => Err(AnalyseError::Failed {
+                message: format!(
+                    "the AI provider refused the key (HTTP {status}); check the key in the variable or file named by analysis.openai"
+                ),
+                answered: true,
+            }),
+            // Another 4xx (context too long, unknown model, bad request)
+            // will not change by asking again.
+            400..=499 => Err(AnalyseError::Malformed {
+                message: format!(
+                    "the AI provider refused the request with HTTP {status}: {}",
+                    wire::error_message(&bytes)
+                ),
+                tokens: 0,
+            }),
+            _ => Err(AnalyseError::Failed {
+                message: format!(
+                    "the AI provider answered HTTP {status}: {}",
+                    wire::error_message(&bytes)
+                ),
+                answered: true,
+            }),
         }
     }
 }

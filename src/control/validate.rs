@@ -117,7 +117,7 @@ fn word(what: &str, raw: &str) -> Result<String> {
 fn list(what: &str, raw: Vec<String>) -> Result<Vec<String>> {
     if raw.len() > MAX_CRITERIA {
         return Err(ControlError::invalid(format!(
-            "{} {what}s given; at most {MAX_CRITERIA} are allowed",
+            "{what}: {} given; at most {MAX_CRITERIA} are allowed",
             raw.len()
         )));
     }
@@ -166,16 +166,16 @@ pub fn criteria(
         current.keywords = k.iter().map(|k| keyword(k)).collect::<Result<_>>()?;
     }
     if let Some(e) = exclude {
-        current.exclude = list("excluded word", e)?;
+        current.exclude = list("exclude entry", e)?;
     }
     if let Some(l) = locations {
-        current.locations = list("location", l)?;
+        current.locations = list("locations entry", l)?;
     }
     if let Some(r) = remote {
         current.remote = RemotePref::parse(r.trim()).ok_or_else(|| {
             let allowed: Vec<&str> = RemotePref::ALL.iter().map(|p| p.as_str()).collect();
             ControlError::invalid(format!(
-                "remote {r:?} is not allowed: use one of {}",
+                "remote (--remote) {r:?} is not allowed: use one of {}",
                 allowed.join(", ")
             ))
         })?;
@@ -186,7 +186,9 @@ pub fn criteria(
 pub fn min_score(raw: Option<i64>) -> Result<Option<u8>> {
     raw.map(|n| {
         u8::try_from(n).ok().filter(|n| *n <= 100).ok_or_else(|| {
-            ControlError::invalid(format!("min score {n} is not allowed: use 0 to 100"))
+            ControlError::invalid(format!(
+                "min score (--min-score, minScore) {n} is not allowed: use 0 to 100"
+            ))
         })
     })
     .transpose()
@@ -207,6 +209,24 @@ mod tests {
         let e = name("company name", "  ").unwrap_err().message;
         assert!(e.contains("company name"), "{e}");
         assert!(urls(vec![]).is_err());
+        let e = keyword("rust=11").unwrap_err().message;
+        assert!(e.contains("\"rust=11\"") && e.contains("1 to 10"), "{e}");
+        assert_eq!(keyword("c++=2").unwrap().weight, 2);
+        assert_eq!(keyword("a=b").unwrap_err().code, "invalid_argument");
+        let e = criteria(Criteria::default(), None, None, None, Some("maybe".into()))
+            .unwrap_err()
+            .message;
+        assert!(
+            e.contains("--remote") && e.contains("any, prefer, only, never"),
+            "{e}"
+        );
+        let many = vec!["x".to_string(); MAX_CRITERIA + 1];
+        let e = criteria(Criteria::default(), None, Some(many), None, None)
+            .unwrap_err()
+            .message;
+        assert!(e.contains("exclude entry: 51 given"), "{e}");
+        let e = min_score(Some(101)).unwrap_err().message;
+        assert!(e.contains("--min-score") && e.contains("0 to 100"), "{e}");
         assert!(patterns(&["(".into()], &[]).is_err());
     }
 }

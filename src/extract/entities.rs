@@ -38,7 +38,10 @@ pub fn decode(text: &str) -> Cow<'_, str> {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
         // A reference is short; anything longer is a literal ampersand.
-        let end = rest[..rest.len().min(12)].find(';');
+        // (Searched in bytes: byte 12 may fall inside a character.)
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|b| *b == b';');
         match end.and_then(|e| reference(&rest[1..e]).map(|c| (c, e))) {
             Some((c, e)) => {
                 out.push(c);
@@ -75,5 +78,8 @@ mod tests {
         assert_eq!(decode("AT&T & co;"), "AT&T & co;");
         assert_eq!(decode("&#0; &#xZZ; &bogus;"), "&#0; &#xZZ; &bogus;");
         assert_eq!(decode("plain"), "plain");
+        // Regression: a multi-byte character across the 12-byte window.
+        assert_eq!(decode("&マーケティング"), "&マーケティング");
+        assert_eq!(decode("R&Dé&amp;"), "R&Dé&");
     }
 }

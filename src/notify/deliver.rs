@@ -29,6 +29,8 @@ const BACKOFF_BASE: Duration = Duration::from_secs(30);
 const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 /// Longest sleep before looking at the outbox again.
 const IDLE: Duration = Duration::from_secs(60);
+/// Wait after the store failed.
+const STORE_RETRY: Duration = Duration::from_secs(10);
 /// Postings in one digest message; more make several.
 const DIGEST_MAX: usize = 50;
 
@@ -82,21 +84,27 @@ impl Deliverer {
                 _ = cancel.cancelled() => return,
                 r = self.tick() => r,
             };
-            match tried {
+            let wait = match tried {
                 Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "reading the notification outbox failed"),
-            }
-            let now = self.clock.now();
-            let next = self
-                .store
-                .run(|s| s.read(outbox::next_due))
-                .await
-                .ok()
-                .flatten();
-            let wait = next.map_or(IDLE, |t| {
-                t.since(now).clamp(Duration::from_millis(20), IDLE)
-            });
+                Ok(_) => {
+                    let now = self.clock.now();
+                    let next = self
+                        .store
+                        .run(|s| s.read(outbox::next_due))
+                        .await
+                        .ok()
+                        .flatten();
+                    next.map_or(IDLE, |t| {
+                        t.since(now).clamp(Duration::from_millis(20), IDLE)
+                    })
+                }
+                // The store failing (a full disk) must not turn into a
+                // sink hearing the same item many times a second.
+                Err(e) => {
+                    tracing::warn!(error = %e, "the notification outbox cannot be read or updated; trying again in 10 s");
+                    STORE_RETRY
+                }
+            };
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 _ = &mut notified => {}
@@ -221,11 +229,15 @@ impl Deliverer {
         let now = self.clock.now();
         self.store
             .run(move |s| {
-                s.write(|tx| {
+                s.write_as(|tx| {
                     let parts: Vec<OutboxItem> = outbox::digest_parts(tx, &sink)?
                         .into_iter()
                         .filter(|p| p.due <= now)
                         .collect();
+                    // Gathered already by an earlier part in this tick.
+                    if parts.is_empty() {
+                        return Ok(((), Commit::Unchanged));
+                    }
                     let mut by_user: Vec<(u64, Vec<crate::model::Announced>)> = Vec::new();
                     for p in &parts {
                         if let Message::Postings { user_id, postings } = &p.message {
@@ -253,7 +265,7 @@ impl Deliverer {
                             )?;
                         }
                     }
-                    Ok(())
+                    Ok(((), Commit::Durable))
                 })
             })
             .await

@@ -80,10 +80,15 @@ pub fn backlog_len(v: &impl View) -> Result<u64> {
     Ok(v.analysis_backlog().len()?)
 }
 
-pub fn update_backlog(tx: &mut Tx<'_>, key: BacklogKey, item: &BacklogItem) -> Result<()> {
+/// Rewrite a backlog item; false (and nothing written) when it has left the
+/// backlog meanwhile (settled, or its company removed).
+pub fn update_backlog(tx: &mut Tx<'_>, key: BacklogKey, item: &BacklogItem) -> Result<bool> {
+    if tx.analysis_backlog.get(key)?.is_none() {
+        return Ok(false);
+    }
     tx.analysis_backlog
         .insert(key, codec::encode(item).as_slice())?;
-    Ok(())
+    Ok(true)
 }
 
 /// Whether the item was still there (another commit may have taken it).

@@ -384,7 +384,7 @@ pub use health::{
 };
 pub use postings::{
     clear_attention, count_postings, get_posting, has_snapshot, list_attention, list_postings,
-    record_links, set_attention, snapshot_contains, snapshot_len,
+    record_links, scan_postings, set_attention, snapshot_contains, snapshot_len,
 };
 pub use users::{
     get_user, hash_token, insert_user, list_users, preferences_of_user, track, tracked_companies,

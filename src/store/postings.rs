@@ -111,6 +111,20 @@ pub struct PostingFilter {
 /// postings it then skips were seen before the jump).
 pub fn list_postings(v: &impl View, filter: &PostingFilter) -> Result<Vec<Posting>> {
     let mut out = Vec::new();
+    scan_postings(v, filter, |p| {
+        out.push(p);
+        Ok(filter.limit == 0 || out.len() < filter.limit)
+    })?;
+    Ok(out)
+}
+
+/// Hand the postings `filter` selects (its `limit` aside), newest first, to
+/// `f` until it returns false; nothing is collected.
+pub fn scan_postings(
+    v: &impl View,
+    filter: &PostingFilter,
+    mut f: impl FnMut(Posting) -> Result<bool>,
+) -> Result<()> {
     for row in v.postings().iter()?.rev() {
         let (k, val) = row?;
         let p: Posting = codec::decode(val.value(), &k.value())?;
@@ -125,12 +139,11 @@ pub fn list_postings(v: &impl View, filter: &PostingFilter) -> Result<Vec<Postin
         {
             continue;
         }
-        out.push(p);
-        if filter.limit > 0 && out.len() >= filter.limit {
+        if !f(p)? {
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 pub fn set_attention(tx: &mut Tx<'_>, company_id: Id, reason: &str, now: Timestamp) -> Result<()> {

@@ -183,8 +183,16 @@ impl<A: Analyser> AnalysisWorker<A> {
                     "the posting is a PDF, whose text is not read".to_string(),
                     false,
                 )),
-                Ok(page) => crate::extract::posting_text(&page.body, self.max_text)
-                    .map_err(|e| (e.to_string(), false)),
+                Ok(page) => {
+                    // Parsing a large page is CPU work: off the async workers.
+                    let max = self.max_text;
+                    tokio::task::spawn_blocking(move || {
+                        crate::extract::posting_text(&page.body, max)
+                    })
+                    .await
+                    .map_err(|e| (e.to_string(), false))
+                    .and_then(|r| r.map_err(|e| (e.to_string(), false)))
+                }
                 // A 404 or a robots.txt refusal will not change by waiting.
                 Err(e) => Err((e.to_string(), e.class.retryable())),
             },
@@ -231,10 +239,12 @@ impl<A: Analyser> AnalysisWorker<A> {
         self.store
             .run(move |s| {
                 s.write_as(|tx| {
+                    if !store::update_backlog(tx, key, &next)? {
+                        return Ok(((), Commit::Unchanged));
+                    }
                     if let Some(d) = &details {
                         store::put_details(tx, id, d)?;
                     }
-                    store::update_backlog(tx, key, &next)?;
                     // Losing this to a power cut only reads the page again.
                     Ok(((), Commit::Lazy))
                 })
@@ -249,10 +259,16 @@ impl<A: Analyser> AnalysisWorker<A> {
         &self,
         ready: Vec<(BacklogKey, BacklogItem)>,
     ) -> store::Result<Result<(), Wait>> {
-        let subjects = self
+        let (subjects, gone) = self
             .store
             .run(move |s| s.read(|rx| commit::subjects(rx, &ready)))
             .await?;
+        if !gone.is_empty() {
+            self.settle(Settled::default().with_gone(gone)).await?;
+        }
+        if subjects.is_empty() {
+            return Ok(Ok(()));
+        }
         if !self.analyser.metered() {
             let reply = self
                 .analyser
@@ -311,11 +327,14 @@ impl<A: Analyser> AnalysisWorker<A> {
                 tracing::warn!(error = %message, "the AI reply was not usable");
                 Settled::failed(todo, &message, RETRIES).with_spend(tokens.max(1))
             }
-            Err(AnalyseError::Failed(message)) => {
+            Err(AnalyseError::Failed { message, answered }) => {
                 tracing::warn!(error = %message, "the AI request failed");
                 // No usable answer came: only a bad answer counts towards
-                // the fallback; an outage waits (up to an hour between tries).
-                Settled::failed(todo, &message, u32::MAX)
+                // the fallback; an outage waits (up to an hour between
+                // tries). A request the provider answered counts against
+                // the budget all the same.
+                let s = Settled::failed(todo, &message, u32::MAX);
+                if answered { s.with_spend(0) } else { s }
             }
         };
         self.settle(settled).await?;

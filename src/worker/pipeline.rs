@@ -334,12 +334,18 @@ impl Pipeline {
                             );
                             crate::notify::event(tx, &notify_cfg, "quarantined", &message, Some(job.company_id), now)?;
                         }
+                        // An operator event is news: on disk before it is sent.
+                        let how = if quarantined.is_some() {
+                            Commit::Durable
+                        } else {
+                            Commit::Lazy
+                        };
                         Ok((
                             JobOutcome::Failed {
                                 error: f.error,
                                 final_attempt,
                             },
-                            Commit::Lazy,
+                            how,
                         ))
                     }
                 }

@@ -42,7 +42,8 @@ pub(super) fn notify(c: &mut Check, n: RawNotify) -> NotifyConfig {
                     &format!("{:?}", s.url),
                     "an http(s) URL such as \"https://ntfy.sh/my-topic\"",
                 );
-                continue;
+                // Checking goes on, so every problem is reported at once.
+                url::Url::parse("http://invalid.invalid/").expect("valid")
             }
         };
         let mode = match s.mode.as_deref().unwrap_or("immediate") {

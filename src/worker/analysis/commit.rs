@@ -32,13 +32,22 @@ impl Entry {
     }
 }
 
-/// Ready backlog items with their postings, details and readers.
-pub fn subjects(rx: &Rx, ready: &[(BacklogKey, BacklogItem)]) -> store::Result<Vec<Entry>> {
+/// Ready backlog items with their postings, details and readers; and the
+/// keys of items whose posting is gone (removed with its company).
+pub fn subjects(
+    rx: &Rx,
+    ready: &[(BacklogKey, BacklogItem)],
+) -> store::Result<(Vec<Entry>, Vec<BacklogKey>)> {
     let mut out = Vec::new();
+    let mut gone = Vec::new();
     for (key, item) in ready {
-        let Ok(posting) = store::get_posting(rx, item.posting_id) else {
-            // Removed with its company: settled with no readers.
-            continue;
+        let posting = match store::get_posting(rx, item.posting_id) {
+            Ok(p) => p,
+            Err(store::StoreError::NotFound { .. }) => {
+                gone.push(*key);
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let company = store::get_company(rx, posting.company_id)
             .map(|c| c.name)
@@ -65,16 +74,18 @@ pub fn subjects(rx: &Rx, ready: &[(BacklogKey, BacklogItem)]) -> store::Result<V
         } else {
             posting.title.clone()
         };
-        let subject = Subject {
+        let mut subject = Subject {
             posting_id: posting.id,
             company,
             title,
             location: posting.location.clone().or(d.location.clone()),
             remote: d.remote,
             text: d.text.clone(),
-            hash: d.hash,
+            hash: [0; 32],
             readers,
         };
+        // The cache knows a posting by everything the AI is shown of it.
+        subject.hash = crate::analyze::subject_hash(&subject);
         out.push(Entry {
             key: *key,
             item: item.clone(),
@@ -83,7 +94,7 @@ pub fn subjects(rx: &Rx, ready: &[(BacklogKey, BacklogItem)]) -> store::Result<V
             subject,
         });
     }
-    Ok(out)
+    Ok((out, gone))
 }
 
 /// Split entries into those the cache (and the builtin matcher, for users
@@ -123,6 +134,8 @@ fn set_match(v: &mut Verdict, user: u64, m: crate::model::Match) {
 #[derive(Debug, Default)]
 pub struct Settled {
     done: Vec<(Entry, Verdict)>,
+    /// Backlog items whose posting no longer exists.
+    gone: Vec<BacklogKey>,
     /// Tried and failed: with why, and after how many tries the builtin
     /// matcher takes over.
     retry: Vec<(Entry, String, u32)>,
@@ -205,6 +218,12 @@ impl Settled {
         }
     }
 
+    /// Backlog items to drop: their postings are gone.
+    pub fn with_gone(mut self, gone: Vec<BacklogKey>) -> Self {
+        self.gone.extend(gone);
+        self
+    }
+
     /// The request counted against the budget with these tokens.
     pub fn with_spend(mut self, tokens: u32) -> Self {
         self.spend = Some(tokens);
@@ -227,6 +246,9 @@ impl Settled {
         now: Timestamp,
     ) -> store::Result<usize> {
         let mut notified = 0;
+        for key in self.gone {
+            store::remove_backlog(tx, key)?;
+        }
         if self.spend.is_some() || self.pause.is_some() {
             let mut u = store::budget_use(tx)?;
             if let Some(tokens) = self.spend {
