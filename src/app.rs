@@ -20,8 +20,8 @@ use crate::analyze::budget::Budget;
 use crate::analyze::builtin::Builtin;
 use crate::analyze::openai::OpenAi;
 use crate::clock::SharedClock;
-use crate::config::{AnalysisBackend, Config, Paths, RankBand};
-use crate::control::{Control, Request};
+use crate::config::{AnalysisBackend, Config, Paths};
+use crate::control::Control;
 use crate::fetch::Fetcher;
 use crate::http::{self, AppState};
 use crate::notify::Deliverer;
@@ -69,68 +69,6 @@ pub struct RunOptions {
     pub clock: SharedClock,
 }
 
-/// Settings that make the demo show results within a minute.
-fn demo_config(mut config: Config, site: &demo::DemoSite) -> Config {
-    config.schedule.preset = "demo".into();
-    config.schedule.bands = vec![RankBand {
-        min: 1,
-        max: 100,
-        interval: Duration::from_secs(10),
-    }];
-    config.scheduler.pass_interval = Duration::from_secs(2);
-    config.politeness.delay = Duration::from_millis(300);
-    config.status.write_interval = Duration::from_secs(2);
-    config.fetch.allowed_private = vec![site.addr];
-    config
-}
-
-/// Register the demo companies and a demo admin; prints its token.
-fn seed_demo(control: &Control, site: &demo::DemoSite) -> Result<(), AppError> {
-    let err = |e: crate::control::ControlError| AppError::Demo(e.message);
-    let token = match control.execute(Request::UserAdd {
-        name: "demo".into(),
-        admin: true,
-    }) {
-        Ok(v) => v["token"].as_str().unwrap_or_default().to_string(),
-        Err(e) if e.code == "conflict" => String::new(),
-        Err(e) => return Err(err(e)),
-    };
-    for (i, (slug, name)) in demo::COMPANIES.iter().enumerate() {
-        let url = site.careers_url(slug);
-        let r = control.execute(Request::CompanyAdd {
-            name: name.to_string(),
-            urls: vec![url.clone()],
-            rank: Some(90 - 20 * i as i64),
-            mode: Some("http".into()),
-            include: vec![],
-            exclude: vec![],
-            user: Some("demo".into()),
-        });
-        match r {
-            Ok(_) => {}
-            // A kept data directory: point the company at this run's site.
-            Err(e) if e.code == "conflict" => {
-                control
-                    .execute(Request::CompanySet {
-                        company: name.to_string(),
-                        name: None,
-                        urls: Some(vec![url]),
-                        mode: None,
-                        include: None,
-                        exclude: None,
-                        resume: false,
-                    })
-                    .map_err(err)?;
-            }
-            Err(e) => return Err(err(e)),
-        }
-    }
-    if !token.is_empty() {
-        println!("demo API token (shown once): {token}");
-    }
-    Ok(())
-}
-
 pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let RunOptions {
         mut config,
@@ -146,7 +84,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         let site = demo::start(Duration::from_secs(20), &tracker, cancel.clone())
             .await
             .map_err(|e| AppError::Demo(e.to_string()))?;
-        config = demo_config(config, &site);
+        config = demo::config(config, &site);
         Some(site)
     } else {
         None
@@ -218,7 +156,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         let c = control.clone();
         let addr = site.addr;
         let site_ref = demo::DemoSite { addr };
-        tokio::task::spawn_blocking(move || seed_demo(&c, &site_ref))
+        tokio::task::spawn_blocking(move || demo::seed(&c, &site_ref).map_err(AppError::Demo))
             .await
             .map_err(|e| AppError::Demo(e.to_string()))??;
         println!("demo careers site: http://{addr}/acme/careers (a new posting every 20 s)");

@@ -5,6 +5,10 @@
 //! The site has the navigation a real careers page has (home, blog, legal,
 //! department filters) so the demo also shows those links being ignored.
 
+mod seed;
+
+pub use seed::{config, seed};
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -145,6 +149,32 @@ async fn careers(State(site): State<Shared>, Path(company): Path<String>) -> imp
     (StatusCode::OK, Html(page))
 }
 
+/// A posting's page, with the schema.org data careers sites publish.
 async fn job(Path((company, slug)): Path<(String, String)>) -> Html<String> {
-    Html(format!("<h1>{slug}</h1><p>A job at {company}.</p>"))
+    const PLACES: [&str; 4] = ["Berlin", "Lisbon", "Remote", "London"];
+    let n: usize = slug.bytes().map(usize::from).sum();
+    let place = PLACES[n % PLACES.len()];
+    let title: String = slug
+        .split('-')
+        .skip(1)
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join(" ");
+    let remote = if place == "Remote" {
+        r#","jobLocationType":"TELECOMMUTE""#
+    } else {
+        ""
+    };
+    Html(format!(
+        r#"<!doctype html><html><head><title>{title} | {company}</title>
+<script type="application/ld+json">{{"@context":"https://schema.org","@type":"JobPosting","title":"{title}","jobLocation":{{"@type":"Place","address":{{"addressLocality":"{place}"}}}}{remote}}}</script>
+</head><body><nav><a href="/">Home</a></nav><h1>{title}</h1>
+<p>{company} is hiring a {title} in {place}. You will work with a small team on
+systems people rely on every day.</p></body></html>"#
+    ))
 }
