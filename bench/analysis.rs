@@ -90,17 +90,7 @@ fn seed(store: &Store, site: &Site, links: &[NewLink]) {
             for (name, words) in [("alice", ["rust", "linux"]), ("bob", ["go", "sql"])] {
                 let u = store::insert_user(tx, name, Role::User, [name.len() as u8; 32], T0)?;
                 store::track(tx, u.id, c.id, Rank::new(80).unwrap(), T0)?;
-                let c = Criteria {
-                    keywords: words
-                        .iter()
-                        .map(|w| Keyword {
-                            word: w.to_string(),
-                            weight: 2,
-                        })
-                        .collect(),
-                    ..Criteria::default()
-                };
-                store::set_criteria(tx, u.id, &c)?;
+                store::set_criteria(tx, u.id, &criteria(&words))?;
             }
             for p in store::record_links(tx, c.id, 1, links, false, T0)? {
                 store::enqueue_analysis(tx, &p, 80)?;
@@ -108,6 +98,20 @@ fn seed(store: &Store, site: &Site, links: &[NewLink]) {
             Ok(())
         })
         .unwrap();
+}
+
+/// Keywords of weight 2.
+fn criteria(words: &[&str]) -> Criteria {
+    Criteria {
+        keywords: words
+            .iter()
+            .map(|w| Keyword {
+                word: w.to_string(),
+                weight: 2,
+            })
+            .collect(),
+        ..Criteria::default()
+    }
 }
 
 fn env() -> MapEnv {
@@ -148,21 +152,7 @@ async fn one_by_one() -> (usize, u64) {
     let readers: Vec<Reader> = [["rust", "linux"], ["go", "sql"]]
         .iter()
         .enumerate()
-        .map(|(i, words)| {
-            Reader::new(
-                i as u64 + 1,
-                Criteria {
-                    keywords: words
-                        .iter()
-                        .map(|w| Keyword {
-                            word: w.to_string(),
-                            weight: 2,
-                        })
-                        .collect(),
-                    ..Criteria::default()
-                },
-            )
-        })
+        .map(|(i, words)| Reader::new(i as u64 + 1, criteria(words)))
         .collect();
     let mut tokens = 0u64;
     for (i, link) in corpus(&site).iter().enumerate() {

@@ -22,6 +22,31 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot build an HTTP client: {e}"))
 }
 
+/// An answer: its status, the `Retry-After` it asked for, and its body.
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Result<Vec<u8>, String>,
+}
+
+/// Send `req`; the body is read up to `max` bytes (a longer or broken body
+/// is `Err` in [`Answer::body`], the status still known). `Err` when no
+/// answer came.
+pub async fn send(req: reqwest::RequestBuilder, max: usize) -> Result<Answer, reqwest::Error> {
+    let resp = req.send().await?;
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+    Ok(Answer {
+        status,
+        retry_after,
+        body: read_body(resp, max).await,
+    })
+}
+
 /// Read an answer's body, refusing one longer than `max` bytes.
 pub async fn read_body(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();

@@ -123,25 +123,21 @@ impl Analyser for OpenAi {
 
     async fn analyse(&self, batch: &[Subject]) -> Result<Reply, AnalyseError> {
         let body = request_body(&self.model, self.max_reply_tokens, batch);
-        let resp = self
+        let req = self
             .client
             .post(self.url.clone())
             .bearer_auth(&self.key)
             .header(header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| AnalyseError::Failed {
-                message: format!("the AI request to {} failed: {e}", self.url),
-                answered: false,
-            })?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| crate::outbound::parse_retry_after(v, chrono::Utc::now()));
-        let bytes = match crate::outbound::read_body(resp, MAX_REPLY).await {
+            .body(body.to_string());
+        let answer =
+            crate::outbound::send(req, MAX_REPLY)
+                .await
+                .map_err(|e| AnalyseError::Failed {
+                    message: format!("the AI request to {} failed: {e}", self.url),
+                    answered: false,
+                })?;
+        let (status, retry_after) = (answer.status, answer.retry_after);
+        let bytes = match answer.body {
             Ok(b) => b,
             // Too long or cut off: this batch's answer will not fit next
             // time either, so it counts towards the fallback.

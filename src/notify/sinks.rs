@@ -148,19 +148,14 @@ pub async fn send(
             r
         }
     };
-    let resp = req.send().await.map_err(|e| SendError::Retry {
-        reason: format!("sending to {} failed: {e}", sink.url),
-        retry_after: None,
-    })?;
-    let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| crate::outbound::parse_retry_after(v, chrono::Utc::now()));
-    let body = crate::outbound::read_body(resp, MAX_ANSWER)
+    let answer = crate::outbound::send(req, MAX_ANSWER)
         .await
-        .unwrap_or_default();
+        .map_err(|e| SendError::Retry {
+            reason: format!("sending to {} failed: {e}", sink.url),
+            retry_after: None,
+        })?;
+    let (status, retry_after) = (answer.status, answer.retry_after);
+    let body = answer.body.unwrap_or_default();
     let said = String::from_utf8_lossy(&body[..body.len().min(200)])
         .trim()
         .to_string();

@@ -33,22 +33,9 @@ pub struct Hook {
 impl Hook {
     pub fn start() -> Hook {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let state = inner.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new().fallback(receive).with_state(state);
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
+        let app = Router::new().fallback(receive).with_state(inner.clone());
         Hook {
-            addr: rx.recv().unwrap(),
+            addr: super::serve("127.0.0.1", app),
             inner,
         }
     }

@@ -16,6 +16,24 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
 
+/// Serve `app` on `ip` (ephemeral port) from a thread of its own, so tests
+/// can stay synchronous; returns the address.
+pub fn serve(ip: &'static str, app: axum::Router) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
 /// Settings that make a test appliance quick: private targets allowed (the
 /// fixture site is on loopback), short delays and leases.
 pub const FAST_CONFIG: &str = r#"

@@ -87,21 +87,8 @@ impl Site {
     /// A site on another loopback address (a different host for pacing).
     pub fn start_on(ip: &'static str) -> Site {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let state = inner.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new().fallback(serve).with_state(state);
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
+        let app = Router::new().fallback(serve).with_state(inner.clone());
+        let addr = super::serve(ip, app);
         Site { addr, inner }
     }
 
