@@ -338,3 +338,46 @@ async fn a_removed_company_takes_its_waiting_postings_with_it() {
     assert_eq!(rig.drain(&w).await, None);
     assert!(rig.ai.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_growing_backlog_tells_the_operator_once_and_again_when_it_recovers() {
+    let mut rig = rig(
+        "batch_size = 1\n[analysis.limits]\nrpd = 2\n[notify]\nbacklog_alert = 3\n\
+         [[notify.sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/ops\"\n",
+    );
+    let events = |rig: &Rig| -> Vec<String> {
+        rig.store()
+            .read(|rx| store::outbox::due(rx, Timestamp::from_millis(i64::MAX), 100))
+            .unwrap()
+            .into_iter()
+            .filter_map(|i| match i.message {
+                scoutly::model::Message::Event { kind, message, .. } => {
+                    assert_eq!(kind, "backlog");
+                    Some(message)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    rig.new_postings(&[
+        ("/jobs/1", "A"),
+        ("/jobs/2", "B"),
+        ("/jobs/3", "C"),
+        ("/jobs/4", "D"),
+    ]);
+    let w = rig.worker();
+    rig.drain(&w).await;
+    rig.drain(&w).await;
+    let raised = events(&rig);
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert!(raised[0].contains("backlog holds"), "{}", raised[0]);
+    // Two went today (backlog 2: under the alert, not yet back to normal);
+    // the rest go tomorrow.
+    assert_eq!(rig.backlog(), 2);
+    rig.clock
+        .set(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap());
+    assert_eq!(rig.drain(&w).await, None);
+    let all = events(&rig);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all[1].contains("back to 0"), "{}", all[1]);
+}
