@@ -124,6 +124,8 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let admin_listener = admin::bind(&paths.socket())?;
 
     let work_available = Arc::new(tokio::sync::Notify::new());
+    let wake_analysis = Arc::new(tokio::sync::Notify::new());
+    let wake_outbox = Arc::new(tokio::sync::Notify::new());
     let scheduler_wake = Arc::new(tokio::sync::Notify::new());
     let sched_state = Arc::new(SchedulerState::default());
     let monitor = Monitor::new(&config, paths.data_dir.clone(), clock.clone());
@@ -151,6 +153,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let browser_fetcher = fetcher.clone();
     control.work_available = Some(work_available.clone());
     control.scheduler_wake = Some(scheduler_wake.clone());
+    control.outbox_wake = Some(wake_outbox.clone());
 
     if let Some(site) = &site {
         let c = control.clone();
@@ -162,8 +165,6 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         println!("demo careers site: http://{addr}/acme/careers (a new posting every 20 s)");
     }
 
-    let wake_analysis = Arc::new(tokio::sync::Notify::new());
-    let wake_outbox = Arc::new(tokio::sync::Notify::new());
     let notify_cfg = Arc::new(config.notify.clone());
     let analysis = Analysis {
         store: store.clone(),

@@ -352,3 +352,51 @@ pub fn postings_for(
     })?;
     Ok(out)
 }
+
+/// A notification in the outbox.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxView {
+    pub id: u64,
+    pub sink: String,
+    pub key: String,
+    /// `postings` or the operator event's kind.
+    pub kind: String,
+    /// Titles of the postings announced, or the event's message.
+    pub summary: String,
+    pub created_at: String,
+    pub due_at: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub digest: bool,
+    pub given_up: bool,
+}
+
+impl From<&crate::model::OutboxItem> for OutboxView {
+    fn from(i: &crate::model::OutboxItem) -> Self {
+        let (kind, summary) = match &i.message {
+            crate::model::Message::Postings { postings, .. } => (
+                "postings".to_string(),
+                postings
+                    .iter()
+                    .map(|p| format!("{} at {}", p.title, p.company))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            crate::model::Message::Event { kind, message, .. } => (kind.clone(), message.clone()),
+        };
+        Self {
+            id: i.id,
+            sink: i.sink.clone(),
+            key: i.key.clone(),
+            kind,
+            summary,
+            created_at: i.created.to_rfc3339(),
+            due_at: i.due.to_rfc3339(),
+            attempts: i.attempts,
+            last_error: i.last_error.clone(),
+            digest: i.digest_part,
+            given_up: i.dead,
+        }
+    }
+}

@@ -231,6 +231,45 @@ fn each_posting_is_announced_under_one_key_across_kill_9_during_delivery() {
     assert_eq!(app.json(&["status"])["analysis"]["outboxDead"], 0);
 }
 
+#[test]
+fn a_refused_notification_is_kept_listed_and_sent_again_on_request() {
+    let site = Site::start();
+    // The sink answers 404 until the test gives it a page.
+    let config = format!(
+        "{FAST_CONFIG}\n[[notify.sinks]]\nname = \"alice-hook\"\nkind = \"webhook\"\nurl = \"{}\"\nuser = \"alice\"\nmin_score = 0\n",
+        site.url("/sink")
+    );
+    let mut app = Appliance::with_config(&config);
+    app.start();
+    setup(&app, &site, &[(1, "Designer")]);
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Designer"), (2, "Chef")]),
+    );
+    app.json(&["jobs", "start", "Acme"]);
+    app.wait_until("the notification given up", || {
+        app.json(&["status"])["analysis"]["outboxDead"] == 1
+    });
+    let dead = app.json(&["outbox", "--dead"]);
+    assert_eq!(dead[0]["summary"], "Chef at Acme", "{dead}");
+    assert!(
+        dead[0]["lastError"].as_str().unwrap().contains("HTTP 404"),
+        "{dead}"
+    );
+    let id = dead[0]["id"].to_string();
+    site.set("/sink", "ok".into());
+    let retried = app.json(&["outbox", "retry", &id]);
+    assert_eq!(retried["givenUp"], false);
+    app.wait_until("the second try", || site.hits("/sink") == 2);
+    app.wait_until("the outbox empty", || {
+        let s = app.json(&["status"]);
+        s["analysis"]["outboxDead"] == 0 && s["analysis"]["outboxPending"] == 0
+    });
+    let again = app.cli(&["outbox", "retry", &id]);
+    assert_ne!(again.code, 0);
+    assert!(again.stderr.contains("not found"), "{}", again.stderr);
+}
+
 mod deliverer {
     use std::sync::Arc;
     use std::time::Duration;

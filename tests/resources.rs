@@ -164,7 +164,12 @@ fn someone_else_busy_pauses_the_appliance_until_they_stop() {
 fn a_reading_past_its_limit_raises_one_alert_and_shows_everywhere() {
     let _machine = MACHINE.lock().unwrap_or_else(|e| e.into_inner());
     let extra = "memory_floor = \"1000000GiB\"\nwhen_busy = \"ignore\"\n";
-    let mut app = Appliance::with_config(&config(extra));
+    let hook = common::hook::Hook::start();
+    let sink = format!(
+        "\n[[notify.sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{}\"\nevents = [\"memory_low\"]\n",
+        hook.url()
+    );
+    let mut app = Appliance::with_config(&(config(extra) + &sink));
     app.start();
     app.wait_until("the memory alert", || {
         resources(&app)["alerts"][0]["kind"] == "memory_low"
@@ -183,6 +188,11 @@ fn a_reading_past_its_limit_raises_one_alert_and_shows_everywhere() {
     assert_eq!(r["alerts"][0]["since"], first);
     let log = app.log();
     assert_eq!(log.matches("of memory available").count(), 1, "{log}");
+    // The operator's sink heard of it once.
+    app.wait_until("the operator's notification", || !hook.got().is_empty());
+    let got = hook.got();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].body["event"], "memory_low");
     // The readings are all there, with nothing reported as zero that is unknown.
     let readings = &r["readings"];
     for key in [

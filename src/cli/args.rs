@@ -82,6 +82,15 @@ pub enum Command {
     },
     /// Companies that need a human.
     Attention,
+    /// Notifications waiting for delivery; `--dead` lists those given up.
+    Outbox {
+        #[arg(long)]
+        dead: bool,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(subcommand)]
+        cmd: Option<OutboxCmd>,
+    },
     /// Run one scheduler pass now (for cron/anacron setups).
     Enqueue,
     /// Explain what a scrape of URL would do and find, storing nothing.
@@ -191,6 +200,12 @@ pub enum UserCmd {
         #[arg(long)]
         clear: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCmd {
+    /// Send a given-up notification again (same idempotency key).
+    Retry { id: u64 },
 }
 
 #[derive(Debug, Subcommand)]

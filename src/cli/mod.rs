@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 pub use args::Cli;
-use args::{Command, CompanyCmd, ConfigCmd, JobsCmd, UserCmd};
+use args::{Command, CompanyCmd, ConfigCmd, JobsCmd, OutboxCmd, UserCmd};
 
 use crate::admin::{self, AdminError};
 use crate::config::{self, Config, Env, Paths};
@@ -145,6 +145,15 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             return check(&paths, flag, env, &config, &url, mode.as_deref(), json);
         }
         Command::Attention => Request::Attention,
+        Command::Outbox {
+            cmd: Some(OutboxCmd::Retry { id }),
+            ..
+        } => Request::OutboxRetry { id },
+        Command::Outbox {
+            dead,
+            limit,
+            cmd: None,
+        } => Request::Outbox { dead, limit },
         Command::Enqueue => Request::Enqueue,
     };
     let kind = output::Kind::of(&request);

@@ -21,6 +21,7 @@ pub enum Kind {
     Postings,
     Pass,
     Attention,
+    Outbox,
     Text,
     Raw,
 }
@@ -44,6 +45,8 @@ impl Kind {
             Request::Postings { .. } => Kind::Postings,
             Request::Enqueue => Kind::Pass,
             Request::Attention => Kind::Attention,
+            Request::Outbox { .. } => Kind::Outbox,
+            Request::OutboxRetry { .. } => Kind::Outbox,
             Request::CompanyForUrl { .. } | Request::SnapshotNew { .. } => Kind::Raw,
             Request::StatusText => Kind::Text,
             Request::Status => Kind::Raw,
@@ -214,6 +217,29 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
             s(&v["due"]),
             s(&v["enqueued"])
         ),
+        Kind::Outbox => {
+            let list = match v {
+                Value::Array(a) => a.clone(),
+                one => vec![one.clone()],
+            };
+            if list.is_empty() {
+                println!("no notifications here");
+            }
+            for n in list {
+                let state = if n["givenUp"] == Value::Bool(true) {
+                    format!("given up: {}", s(&n["lastError"]))
+                } else {
+                    format!("due {}, {} tries", s(&n["dueAt"]), s(&n["attempts"]))
+                };
+                println!(
+                    "#{:<5} {:<16} {:<12} {}  ({state})",
+                    s(&n["id"]),
+                    s(&n["sink"]),
+                    s(&n["kind"]),
+                    s(&n["summary"])
+                );
+            }
+        }
         Kind::Attention => {
             let list = v.as_array().cloned().unwrap_or_default();
             if list.is_empty() {

@@ -10,6 +10,7 @@
 //! Every input is validated here, and every error names the input and what is
 //! allowed.
 
+mod postings;
 mod requests;
 mod validate;
 
@@ -25,10 +26,8 @@ use crate::model::{JobSource, JobStatus, Rank, Role};
 use crate::queue::{self, EnqueueRequest, JobFilter, Queue};
 use crate::scheduler::{PassSettings, run_pass};
 use crate::status::{self, Live};
-use crate::store::{self, PostingFilter, Store, StoreError};
-use crate::views::{
-    AttentionView, CompanyView, CriteriaView, FailuresView, JobView, PreferenceView, UserView,
-};
+use crate::store::{self, Store, StoreError};
+use crate::views::{AttentionView, CompanyView, FailuresView, JobView, PreferenceView, UserView};
 
 /// Name of the user that holds ranks given with `company add --rank` when no
 /// `--user` is named.
@@ -90,6 +89,8 @@ pub struct Control {
     /// The workers' fetcher, whose circuit breakers a resume resets (running
     /// appliance only).
     pub fetcher: Option<crate::fetch::Fetcher>,
+    /// Wakes the notification deliverer after a retry (running appliance only).
+    pub outbox_wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Control {
@@ -104,6 +105,7 @@ impl Control {
             work_available: None,
             scheduler_wake: None,
             fetcher: None,
+            outbox_wake: None,
         }
     }
 
@@ -235,29 +237,7 @@ impl Control {
                 exclude,
                 locations,
                 remote,
-            } => {
-                let change = keywords.is_some()
-                    || exclude.is_some()
-                    || locations.is_some()
-                    || remote.is_some();
-                let (id, c) = if change {
-                    let parts = (keywords, exclude, locations, remote);
-                    self.store.write(|tx| {
-                        let u = store::user_by_ref(tx, &user)?;
-                        let current = store::criteria(tx, u.id)?;
-                        let c = validate::criteria(current, parts.0, parts.1, parts.2, parts.3)
-                            .map_err(|e| StoreError::Invalid(e.message))?;
-                        store::set_criteria(tx, u.id, &c)?;
-                        Ok((u.id, c))
-                    })?
-                } else {
-                    self.store.read(|rx| {
-                        let u = store::user_by_ref(rx, &user)?;
-                        Ok((u.id, store::criteria(rx, u.id)?))
-                    })?
-                };
-                Ok(json!(CriteriaView::new(id, &c)))
-            }
+            } => self.criteria(&user, (keywords, exclude, locations, remote)),
             Request::Track {
                 user,
                 company,
@@ -340,41 +320,9 @@ impl Control {
                 limit,
                 include_baseline,
                 min_score,
-            } => {
-                let min_score = validate::min_score(min_score)?;
-                if min_score.is_some() && user.is_none() {
-                    return Err(ControlError::invalid(
-                        "--min-score needs --user: a score is always some user's",
-                    ));
-                }
-                let since = since
-                    .map(|s| {
-                        crate::model::Timestamp::parse_rfc3339(&s).ok_or_else(|| {
-                            ControlError::invalid(format!(
-                                "--since {s:?} is not a time; use RFC 3339 such as 2026-01-31T09:00:00Z"
-                            ))
-                        })
-                    })
-                    .transpose()?;
-                let views = self.store.read(|rx| {
-                    let user = user
-                        .as_deref()
-                        .map(|u| store::user_by_ref(rx, u))
-                        .transpose()?;
-                    let companies = user
-                        .as_ref()
-                        .map(|u| store::tracked_companies(rx, u.id))
-                        .transpose()?;
-                    let filter = PostingFilter {
-                        companies,
-                        since,
-                        include_baseline,
-                        limit: limit.unwrap_or(100).clamp(1, 10_000),
-                    };
-                    crate::views::postings_for(rx, &filter, user.map(|u| u.id), min_score)
-                })?;
-                Ok(json!(views))
-            }
+            } => self.postings(user, since, limit, include_baseline, min_score),
+            Request::Outbox { dead, limit } => self.outbox(dead, limit),
+            Request::OutboxRetry { id } => self.outbox_retry(id),
             Request::Enqueue => {
                 let settings = PassSettings::from_config(&self.config);
                 let report = run_pass(&self.store, now, &settings, JobSource::Scheduled)?;

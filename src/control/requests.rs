@@ -80,6 +80,16 @@ pub enum Request {
         #[serde(default)]
         min_score: Option<i64>,
     },
+    /// Notifications waiting, or (`dead`) given up.
+    Outbox {
+        #[serde(default)]
+        dead: bool,
+        limit: Option<usize>,
+    },
+    /// Send a given-up notification again.
+    OutboxRetry {
+        id: u64,
+    },
     Enqueue,
     Attention,
     /// The company whose careers URLs include `url`, if any (for `check`).

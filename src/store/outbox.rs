@@ -7,7 +7,7 @@
 
 use redb::{ReadableTable, ReadableTableMetadata};
 
-use super::{Result, Tx, View, get_record, meta_get, meta_set, next_id, put_record};
+use super::{Result, StoreError, Tx, View, get_record, meta_get, meta_set, next_id, put_record};
 use crate::model::{Id, Message, OutboxItem, Timestamp};
 
 /// What a new outbox item says and when it may go.
@@ -112,4 +112,40 @@ pub fn counts(v: &impl View) -> Result<(u64, u64)> {
     let live = v.outbox_due().len()?;
     let all = v.outbox().len()?;
     Ok((live, all.saturating_sub(live)))
+}
+
+/// Items oldest first: the live ones, or (`dead`) those given up.
+pub fn list(v: &impl View, dead: bool, limit: usize) -> Result<Vec<OutboxItem>> {
+    let mut out = Vec::new();
+    for row in v.outbox().iter()? {
+        let (k, val) = row?;
+        let item: OutboxItem = crate::store::codec::decode(val.value(), &k.value())?;
+        if item.dead == dead {
+            out.push(item);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A given-up item goes out again from `now`, under its key, with a fresh
+/// `give_up_after`.
+pub fn revive(tx: &mut Tx<'_>, id: Id, now: Timestamp) -> Result<OutboxItem> {
+    let before = get(tx, id)?.ok_or_else(|| StoreError::not_found("notification", id))?;
+    if !before.dead {
+        return Err(StoreError::Conflict(format!(
+            "notification {id} has not been given up; it is due {}",
+            before.due.to_rfc3339()
+        )));
+    }
+    let mut after = before.clone();
+    after.dead = false;
+    after.attempts = 0;
+    after.created = now;
+    after.due = now;
+    after.last_error = None;
+    update(tx, &before, &after)?;
+    Ok(after)
 }
