@@ -249,6 +249,10 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         control: control.clone(),
         data_dir: paths.data_dir.clone(),
         min_free_disk: config.readiness.min_free_disk,
+        limiter: Arc::new(http::RateLimiter::new(
+            config.http.rate_limit,
+            config.http.rate_burst,
+        )),
     };
     let c = cancel.clone();
     tracker.spawn(async move {

@@ -392,3 +392,132 @@ fn manual_scrapes_per_user_are_capped_with_429() {
             .contains("max_manual_per_user = 1")
     );
 }
+
+fn headers(token: &str, act_as: Option<&str>) -> Vec<(String, String)> {
+    let mut h = vec![("Authorization".to_string(), format!("Bearer {token}"))];
+    if let Some(u) = act_as {
+        h.push(("X-Scoutly-User".to_string(), u.to_string()));
+    }
+    h
+}
+
+#[test]
+fn a_service_token_acts_for_the_user_it_names_and_only_then() {
+    let w = world();
+    let addr = w.app.addr.unwrap();
+    let svc = w.app.json(&["user", "add", "frontend", "--service"]);
+    assert_eq!(svc["role"], "service");
+    let svc = svc["token"].as_str().unwrap().to_string();
+    let get = |h: &[(String, String)], path: &str| {
+        let (code, _, body) = common::request(addr, "GET", path, h, None);
+        (code, body)
+    };
+
+    let (code, body) = get(&headers(&svc, Some("ann")), "/api/preferences");
+    assert_eq!(code, 200, "{body}");
+    let prefs = body.to_string();
+    assert!(
+        prefs.contains("90") && !prefs.contains("40"),
+        "ann's, not bob's: {prefs}"
+    );
+    // bob's job is not ann's: 404 through the service token too.
+    let bobs = w.app.jobs("completed");
+    let globex = bobs.iter().find(|j| j["companyId"] == 2).unwrap()["id"].clone();
+    let (code, _) = get(
+        &headers(&svc, Some("ann")),
+        &format!("/api/scraping/status/{globex}"),
+    );
+    assert_eq!(code, 404);
+
+    let (code, body) = get(&headers(&svc, None), "/api/preferences");
+    assert_eq!((code, error_code(&body)), (403, "forbidden"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("X-Scoutly-User")
+    );
+    let (code, body) = get(&headers(&w.bob, Some("ann")), "/api/preferences");
+    assert_eq!((code, error_code(&body)), (403, "forbidden"), "{body}");
+    let (code, body) = get(&headers(&svc, Some("nobody")), "/api/preferences");
+    assert_eq!(
+        (code, error_code(&body)),
+        (400, "invalid_argument"),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nobody"),
+        "{body}"
+    );
+    // An admin may act for a user too.
+    let (code, body) = get(&headers(&w.root, Some("bob")), "/api/preferences");
+    assert_eq!(code, 200);
+    assert!(body.to_string().contains("40"), "{body}");
+    let _ = &w.ann;
+}
+
+#[test]
+fn tokens_are_rotated_and_revoked_from_the_cli() {
+    let w = world();
+    let addr = w.app.addr.unwrap();
+    let status = |t: &str| common::http(addr, "GET", "/api/preferences", Some(t), None).0;
+    assert_eq!(status(&w.ann), 200);
+    let rotated = w.app.json(&["user", "token", "ann"]);
+    let new = rotated["token"].as_str().unwrap().to_string();
+    assert_ne!(new, w.ann);
+    assert_eq!(status(&w.ann), 401, "the old token stops working at once");
+    assert_eq!(status(&new), 200);
+    let revoked = w.app.json(&["user", "revoke", "ann"]);
+    assert_eq!(revoked["revoked"], true);
+    assert!(revoked.get("token").is_none_or(Value::is_null));
+    assert_eq!(status(&new), 401);
+    assert_eq!(status(&w.bob), 200, "other users are untouched");
+    let out = w.app.cli(&["user", "token", "nobody"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("nobody"), "{}", out.stderr);
+}
+
+#[test]
+fn each_token_has_a_rate_limit_answered_with_429_and_retry_after() {
+    let mut app = Appliance::with_config(&format!(
+        "{}\n[http]\nrate_limit = 60\nrate_burst = 3\n",
+        common::FAST_CONFIG
+    ));
+    app.start();
+    let ann = app.json(&["user", "add", "ann"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bob = app.json(&["user", "add", "bob"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let addr = app.addr.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            common::http(addr, "GET", "/api/preferences", Some(&ann), None).0,
+            200
+        );
+    }
+    let (code, head, body) =
+        common::request(addr, "GET", "/api/preferences", &headers(&ann, None), None);
+    assert_eq!((code, error_code(&body)), (429, "rate_limited"), "{body}");
+    let retry = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("retry-after: ")
+                .map(String::from)
+        })
+        .expect("Retry-After header");
+    assert_eq!(retry.trim(), "1");
+    assert_eq!(
+        common::http(addr, "GET", "/api/preferences", Some(&bob), None).0,
+        200,
+        "another token is not held back"
+    );
+    assert_eq!(common::http(addr, "GET", "/healthz", None, None).0, 200);
+}

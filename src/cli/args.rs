@@ -174,11 +174,19 @@ pub enum UserCmd {
     /// Add a user; prints the id and API token once.
     Add {
         name: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "service")]
         admin: bool,
+        /// A service account: its token acts for the user each request
+        /// names in `X-Scoutly-User` (for a front end's server).
+        #[arg(long)]
+        service: bool,
     },
     /// List users.
     List,
+    /// Give a user a new API token (printed once); the old one stops working.
+    Token { name: String },
+    /// Revoke a user's API token; `user token` gives a new one.
+    Revoke { name: String },
     /// Show a user's matching criteria, or replace the parts given.
     Criteria {
         name: String,

@@ -88,7 +88,23 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             }
         }
         Command::Company(c) => company_request(c),
-        Command::User(UserCmd::Add { name, admin }) => Request::UserAdd { name, admin },
+        Command::User(UserCmd::Add {
+            name,
+            admin,
+            service,
+        }) => Request::UserAdd {
+            name,
+            admin,
+            service,
+        },
+        Command::User(UserCmd::Token { name }) => Request::UserToken {
+            user: name,
+            revoke: false,
+        },
+        Command::User(UserCmd::Revoke { name }) => Request::UserToken {
+            user: name,
+            revoke: true,
+        },
         Command::User(UserCmd::List) => Request::UserList,
         Command::User(UserCmd::Criteria {
             name,

@@ -11,6 +11,7 @@ pub enum Kind {
     Companies,
     Removed,
     NewUser,
+    Revoked,
     Users,
     Criteria,
     Preference,
@@ -35,6 +36,8 @@ impl Kind {
             Request::CompanyList => Kind::Companies,
             Request::CompanyRemove { .. } => Kind::Removed,
             Request::UserAdd { .. } => Kind::NewUser,
+            Request::UserToken { revoke: false, .. } => Kind::NewUser,
+            Request::UserToken { revoke: true, .. } => Kind::Revoked,
             Request::UserList => Kind::Users,
             Request::UserCriteria { .. } => Kind::Criteria,
             Request::Track { .. } => Kind::Preference,
@@ -103,6 +106,12 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
             );
             println!("API token (shown once, keep it now): {}", s(&v["token"]));
         }
+        Kind::Revoked => println!(
+            "user #{} {}: token revoked; `scoutly user token {}` gives a new one",
+            s(&v["id"]),
+            s(&v["name"]),
+            s(&v["name"])
+        ),
         Kind::Users => {
             for u in v.as_array().cloned().unwrap_or_default() {
                 println!(

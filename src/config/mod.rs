@@ -54,6 +54,9 @@ pub struct Config {
 pub struct HttpConfig {
     pub listen: SocketAddr,
     pub max_request_body: usize,
+    /// API requests a minute per token, after a burst of `rate_burst`.
+    pub rate_limit: u32,
+    pub rate_burst: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -32,6 +32,8 @@ pub struct RawConfig {
 pub struct RawHttp {
     pub listen: Option<String>,
     pub max_request_body: Option<String>,
+    pub rate_limit: Option<i64>,
+    pub rate_burst: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -213,14 +213,40 @@ impl Control {
                 })?;
                 Ok(json!({"removed": CompanyView::from(&c)}))
             }
-            Request::UserAdd { name, admin } => {
+            Request::UserAdd {
+                name,
+                admin,
+                service,
+            } => {
                 let name = validate::name("user name", &name)?;
                 let token = new_token();
-                let role = if admin { Role::Admin } else { Role::User };
+                let role = match (admin, service) {
+                    (true, true) => {
+                        return Err(ControlError::invalid(
+                            "a user is an admin or a service account, not both: give --admin or --service",
+                        ));
+                    }
+                    (true, false) => Role::Admin,
+                    (false, true) => Role::Service,
+                    (false, false) => Role::User,
+                };
                 let user = self.store.write(|tx| {
                     store::insert_user(tx, &name, role, store::hash_token(&token), now)
                 })?;
                 Ok(json!(UserView::new(&user, Some(token))))
+            }
+            Request::UserToken { user, revoke } => {
+                let token = (!revoke).then(new_token);
+                let hash = token.as_deref().map(store::hash_token);
+                let u = self.store.write(|tx| {
+                    let u = store::user_by_ref(tx, &user)?;
+                    store::set_token(tx, u.id, hash)
+                })?;
+                let mut v = json!(UserView::new(&u, token));
+                if revoke {
+                    v["revoked"] = json!(true);
+                }
+                Ok(v)
             }
             Request::UserList => {
                 let users = self.store.read(store::list_users)?;

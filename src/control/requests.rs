@@ -38,6 +38,16 @@ pub enum Request {
     UserAdd {
         name: String,
         admin: bool,
+        /// A service token (acts for the users it names).
+        #[serde(default)]
+        service: bool,
+    },
+    /// A new token for a user (the old one stops working), or with
+    /// `revoke` none at all.
+    UserToken {
+        user: String,
+        #[serde(default)]
+        revoke: bool,
     },
     UserList,
     /// Show a user's criteria, or replace the parts given (`Some`).

@@ -28,6 +28,7 @@ pub fn seed(control: &Control, site: &DemoSite) -> Result<(), String> {
     let token = match control.execute(Request::UserAdd {
         name: "demo".into(),
         admin: true,
+        service: false,
     }) {
         Ok(v) => v["token"].as_str().unwrap_or_default().to_string(),
         Err(e) if e.code == "conflict" => String::new(),

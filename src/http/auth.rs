@@ -1,5 +1,10 @@
 //! Bearer-token authentication: the caller is the user whose token hash
 //! matches. Tokens are compared by hash lookup, never stored in clear.
+//!
+//! A service token (a front end's server) acts for the user it names in
+//! `X-Scoutly-User` (an id or a name), and must name one; an admin token
+//! may too. Every authenticated request takes one from its token's rate
+//! limit first.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -8,7 +13,12 @@ use super::{ApiError, AppState};
 use crate::model::{Id, Role, User};
 use crate::store;
 
-/// The authenticated caller.
+/// The header a service token names its user in (as looked up, and as
+/// messages spell it).
+pub const ACT_AS: &str = "x-scoutly-user";
+const ACT_AS_SHOWN: &str = "X-Scoutly-User";
+
+/// The authenticated caller (for a service token: the user it acts for).
 #[derive(Debug, Clone)]
 pub struct Caller(pub User);
 
@@ -37,12 +47,63 @@ impl FromRequestParts<AppState> for Caller {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or_else(ApiError::unauthorized)?;
+        let act_as = match parts.headers.get(ACT_AS) {
+            None => None,
+            Some(v) => Some(
+                v.to_str()
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty() && s.len() <= 200)
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!(
+                            "header {ACT_AS_SHOWN} must name a user by id or name"
+                        ))
+                    })?,
+            ),
+        };
         let user = state
             .control
             .store
             .run(move |s| s.read(|rx| store::user_by_token(rx, &token)))
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        Ok(Caller(user))
+        state
+            .limiter
+            .check(user.id)
+            .map_err(ApiError::rate_limited)?;
+        let Some(name) = act_as else {
+            if user.role == Role::Service {
+                return Err(ApiError::new(
+                    "forbidden",
+                    format!(
+                        "a service token acts for a user: name them in the {ACT_AS_SHOWN} header"
+                    ),
+                ));
+            }
+            return Ok(Caller(user));
+        };
+        if user.role == Role::User {
+            return Err(ApiError::new(
+                "forbidden",
+                format!("only service and admin tokens may act for a user ({ACT_AS_SHOWN})"),
+            ));
+        }
+        let target = state
+            .control
+            .store
+            .run(move |s| s.read(|rx| store::user_by_ref(rx, &name)))
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound { .. } => {
+                    ApiError::invalid(format!("header {ACT_AS_SHOWN}: {e}"))
+                }
+                other => ApiError::from(other),
+            })?;
+        if target.role == Role::Service {
+            return Err(ApiError::invalid(format!(
+                "header {ACT_AS_SHOWN} names a service account; name the user it acts for"
+            )));
+        }
+        Ok(Caller(target))
     }
 }

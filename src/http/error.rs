@@ -11,6 +11,8 @@ use crate::control::ControlError;
 pub struct ApiError {
     pub code: String,
     pub message: String,
+    /// Sent as `Retry-After` (whole seconds, rounded up).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -18,7 +20,21 @@ impl ApiError {
         Self {
             code: code.into(),
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// Too many requests from one token.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            "rate_limited",
+            format!(
+                "too many requests for this token (http.rate_limit); try again in {} s",
+                wait.as_secs_f64().ceil()
+            ),
+        );
+        e.retry_after = Some(wait);
+        e
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -44,7 +60,7 @@ impl ApiError {
             "not_found" => StatusCode::NOT_FOUND,
             "conflict" => StatusCode::CONFLICT,
             "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-            "limit_exceeded" => StatusCode::TOO_MANY_REQUESTS,
+            "limit_exceeded" | "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
             "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -56,6 +72,7 @@ impl From<ControlError> for ApiError {
         Self {
             code: e.code,
             message: e.message,
+            retry_after: None,
         }
     }
 }
@@ -72,10 +89,16 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(code = %self.code, message = %self.message, "internal error answering a request");
         }
-        (
+        let mut resp = (
             status,
             axum::Json(json!({"error": {"code": self.code, "message": self.message}})),
         )
-            .into_response()
+            .into_response();
+        if let Some(wait) = self.retry_after {
+            let secs = (wait.as_secs_f64().ceil() as u64).max(1);
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }

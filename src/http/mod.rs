@@ -9,6 +9,7 @@ mod auth;
 mod error;
 mod health;
 pub(crate) mod input;
+mod limit;
 
 use std::path::PathBuf;
 
@@ -18,6 +19,7 @@ use axum::routing::{get, post};
 
 pub use auth::Caller;
 pub use error::ApiError;
+pub use limit::RateLimiter;
 
 use crate::control::Control;
 
@@ -27,6 +29,8 @@ pub struct AppState {
     pub control: Control,
     pub data_dir: PathBuf,
     pub min_free_disk: u64,
+    /// Per-token request limits of the API.
+    pub limiter: std::sync::Arc<RateLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -2,10 +2,16 @@ use serde::{Deserialize, Serialize};
 
 use super::{Id, Rank, Timestamp};
 
+/// The token hash of a user whose token was revoked: no token hashes to it.
+pub const REVOKED: [u8; 32] = [0; 32];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     Admin,
     User,
+    /// A program (the front end's server) that acts for the user it names
+    /// in each request (`X-Scoutly-User`); it has no data of its own.
+    Service,
 }
 
 impl Role {
@@ -13,12 +19,13 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::User => "user",
+            Role::Service => "service",
         }
     }
 }
 
 /// A person using the appliance. The API token is never stored, only its
-/// SHA-256 hash.
+/// SHA-256 hash; a revoked token's hash is [`REVOKED`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: Id,

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::companies::{get_company, refresh_effective_rank};
 use super::{Result, StoreError, Tx, View, all_records, codec, get_record, next_id, put_record};
-use crate::model::{Id, Preference, Rank, Role, Timestamp, User};
+use crate::model::{Id, Preference, REVOKED, Rank, Role, Timestamp, User};
 
 /// SHA-256 of an API token: the only form in which tokens are stored.
 pub fn hash_token(token: &str) -> [u8; 32] {
@@ -151,4 +151,21 @@ pub fn trackers(v: &impl View, company_id: Id) -> Result<Vec<Preference>> {
         }
     }
     Ok(out)
+}
+
+/// Give a user a new token hash (rotation) or, with `None`, none at all
+/// (revocation). The old token stops working in the same transaction.
+pub fn set_token(tx: &mut Tx<'_>, user_id: Id, hash: Option<[u8; 32]>) -> Result<User> {
+    let mut user = get_user(tx, user_id)?;
+    let old = user.token_hash;
+    let owner = tx.user_tokens.get(old.as_slice())?.map(|g| g.value());
+    if owner == Some(user_id) {
+        tx.user_tokens.remove(old.as_slice())?;
+    }
+    user.token_hash = hash.unwrap_or(REVOKED);
+    if let Some(h) = hash {
+        tx.user_tokens.insert(h.as_slice(), user_id)?;
+    }
+    put_record(&mut tx.users, user_id, &user)?;
+    Ok(user)
 }

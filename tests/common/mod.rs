@@ -284,15 +284,29 @@ pub fn http(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (u16, Value) {
+    let auth = token.map(|t| ("Authorization".to_string(), format!("Bearer {t}")));
+    let (status, _, value) = request(addr, method, path, auth.as_slice(), body);
+    (status, value)
+}
+
+/// An HTTP/1.1 request with any headers: (status, response head, body).
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+) -> (u16, String, Value) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let body = body.unwrap_or("");
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -309,7 +323,7 @@ pub fn http(
         rest.to_string()
     };
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    (status, value)
+    (status, head.to_string(), value)
 }
 
 fn dechunk(mut s: &str) -> String {

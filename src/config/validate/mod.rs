@@ -135,6 +135,8 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
     let max_request_body =
         c.size("http.max_request_body", raw.http.max_request_body, "64KiB") as usize;
 
+    let rate_limit = c.int("http.rate_limit", raw.http.rate_limit, 600, 1, 1_000_000) as u32;
+    let rate_burst = c.int("http.rate_burst", raw.http.rate_burst, 120, 1, 1_000_000) as u32;
     let cache_size = c.size("store.cache_size", raw.store.cache_size, "4MiB") as usize;
     let flush_interval =
         c.positive_duration("store.flush_interval", raw.store.flush_interval, "10s");
@@ -246,6 +248,8 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         http: HttpConfig {
             listen,
             max_request_body,
+            rate_limit,
+            rate_burst,
         },
         store: StoreConfig {
             cache_size,
