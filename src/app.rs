@@ -253,6 +253,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
             config.http.rate_limit,
             config.http.rate_burst,
         )),
+        metrics_token: config.http.metrics_token,
     };
     let c = cancel.clone();
     tracker.spawn(async move {

@@ -20,6 +20,7 @@ pub mod extract;
 pub mod fetch;
 pub mod http;
 pub mod memory;
+pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod outbound;

@@ -521,3 +521,73 @@ fn each_token_has_a_rate_limit_answered_with_429_and_retry_after() {
     );
     assert_eq!(common::http(addr, "GET", "/healthz", None, None).0, 200);
 }
+
+/// `promtool check metrics` on an exposition: (passed, what it printed).
+fn promtool(text: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus package; scripts/test installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
+#[test]
+fn metrics_are_prometheus_text_that_promtool_accepts() {
+    let w = world();
+    let (code, body) = w.app.http("GET", "/metrics", None, None);
+    assert_eq!(code, 200);
+    let text = body.as_str().expect("plain text").to_string();
+    for line in [
+        "scoutly_queue_jobs{status=\"completed\"} 2",
+        "scoutly_job_attempts_total{outcome=\"completed\"} 2",
+        "scoutly_job_failures_total{class=\"timeout\"} 0",
+        "scoutly_companies{state=\"healthy\"} 2",
+        "scoutly_concurrency_limit{what=\"jobs\"}",
+        "scoutly_analysis_backlog 0",
+        "scoutly_outbox{state=\"pending\"} 0",
+        "scoutly_fetch_latency_seconds_bucket{le=\"+Inf\"}",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let count: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("scoutly_fetch_latency_seconds_count "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        count >= 2.0,
+        "robots.txt and two careers pages were fetched: {count}"
+    );
+    let (ok, said) = promtool(&text);
+    assert!(ok, "promtool check metrics: {said}\n{text}");
+}
+
+#[test]
+fn metrics_can_be_restricted_to_token_holders() {
+    let mut app = Appliance::with_config(&format!(
+        "{}\n[http]\nmetrics_token = true\n",
+        common::FAST_CONFIG
+    ));
+    app.start();
+    let (code, body) = app.http("GET", "/metrics", None, None);
+    assert_eq!((code, error_code(&body)), (401, "unauthorized"));
+    let t = app.json(&["user", "add", "ops"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.http("GET", "/metrics", Some(&t), None).0, 200);
+}

@@ -57,6 +57,8 @@ pub struct HttpConfig {
     /// API requests a minute per token, after a burst of `rate_burst`.
     pub rate_limit: u32,
     pub rate_burst: u32,
+    /// `/metrics` asks for a token, like the API.
+    pub metrics_token: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -34,6 +34,7 @@ pub struct RawHttp {
     pub max_request_body: Option<String>,
     pub rate_limit: Option<i64>,
     pub rate_burst: Option<i64>,
+    pub metrics_token: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

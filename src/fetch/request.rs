@@ -71,7 +71,10 @@ impl Fetcher {
                     req = req.header(header::IF_MODIFIED_SINCE, lm);
                 }
             }
-            let resp = req.send().await.map_err(|e| {
+            let asked = std::time::Instant::now();
+            let sent = req.send().await;
+            crate::metrics::fetch_latency(asked.elapsed());
+            let resp = sent.map_err(|e| {
                 let mut err = error::from_reqwest(&shown, &e);
                 if err.class == FailureClass::UnsafeRedirect {
                     err.class = unsafe_class;

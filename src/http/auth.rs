@@ -13,6 +13,32 @@ use super::{ApiError, AppState};
 use crate::model::{Id, Role, User};
 use crate::store;
 
+/// The user whose token the request carries, after taking one request
+/// from that token's rate limit.
+pub async fn token_owner(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<User, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or_else(ApiError::unauthorized)?;
+    let user = state
+        .control
+        .store
+        .run(move |s| s.read(|rx| store::user_by_token(rx, &token)))
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    state
+        .limiter
+        .check(user.id)
+        .map_err(ApiError::rate_limited)?;
+    Ok(user)
+}
+
 /// The header a service token names its user in (as looked up, and as
 /// messages spell it).
 pub const ACT_AS: &str = "x-scoutly-user";
@@ -39,14 +65,6 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or_else(ApiError::unauthorized)?;
         let act_as = match parts.headers.get(ACT_AS) {
             None => None,
             Some(v) => Some(
@@ -61,16 +79,7 @@ impl FromRequestParts<AppState> for Caller {
                     })?,
             ),
         };
-        let user = state
-            .control
-            .store
-            .run(move |s| s.read(|rx| store::user_by_token(rx, &token)))
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        state
-            .limiter
-            .check(user.id)
-            .map_err(ApiError::rate_limited)?;
+        let user = token_owner(state, &parts.headers).await?;
         let Some(name) = act_as else {
             if user.role == Role::Service {
                 return Err(ApiError::new(

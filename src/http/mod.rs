@@ -10,6 +10,7 @@ mod error;
 mod health;
 pub(crate) mod input;
 mod limit;
+mod metrics;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub min_free_disk: u64,
     /// Per-token request limits of the API.
     pub limiter: std::sync::Arc<RateLimiter>,
+    /// `/metrics` needs a token (`http.metrics_token`).
+    pub metrics_token: bool,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -39,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/status", get(health::status))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/scraping/start", post(api::start))
         .route("/api/scraping/status/{job_id}", get(api::job_status))
         .route("/api/scraping/active", get(api::active))

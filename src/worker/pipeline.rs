@@ -120,6 +120,13 @@ impl Pipeline {
             _ = self.heartbeats(&job, &progress) => JobOutcome::Abandoned,
             _ = deadline => self.release(&job, Duration::ZERO, JobOutcome::Released).await,
         };
+        crate::metrics::job_finished(match &outcome {
+            JobOutcome::Completed { .. } => "completed",
+            JobOutcome::Failed { .. } => "failed",
+            JobOutcome::Abandoned => "abandoned",
+            JobOutcome::Released => "released",
+            JobOutcome::Deferred => "deferred",
+        });
         match &outcome {
             JobOutcome::Completed {
                 new_postings,
@@ -297,6 +304,7 @@ impl Pipeline {
                         ))
                     }
                     Err(f) => {
+                        crate::metrics::job_failed(f.class);
                         let stats = store::record_failure_class(
                             tx,
                             job.company_id,

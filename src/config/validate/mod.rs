@@ -250,6 +250,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
             max_request_body,
             rate_limit,
             rate_burst,
+            metrics_token: raw.http.metrics_token.unwrap_or(false),
         },
         store: StoreConfig {
             cache_size,
