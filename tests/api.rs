@@ -415,11 +415,13 @@ fn a_service_token_acts_for_the_user_it_names_and_only_then() {
 
     let (code, body) = get(&headers(&svc, Some("ann")), "/api/preferences");
     assert_eq!(code, 200, "{body}");
-    let prefs = body.to_string();
-    assert!(
-        prefs.contains("90") && !prefs.contains("40"),
-        "ann's, not bob's: {prefs}"
-    );
+    let ranks: Vec<u64> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, [90], "ann's, not bob's: {body}");
     // bob's job is not ann's: 404 through the service token too.
     let bobs = w.app.jobs("completed");
     let globex = bobs.iter().find(|j| j["companyId"] == 2).unwrap()["id"].clone();
@@ -455,7 +457,7 @@ fn a_service_token_acts_for_the_user_it_names_and_only_then() {
     // An admin may act for a user too.
     let (code, body) = get(&headers(&w.root, Some("bob")), "/api/preferences");
     assert_eq!(code, 200);
-    assert!(body.to_string().contains("40"), "{body}");
+    assert_eq!(body[0]["rank"], 40, "bob's: {body}");
     let _ = &w.ann;
 }
 
@@ -590,4 +592,57 @@ fn metrics_can_be_restricted_to_token_holders() {
         .unwrap()
         .to_string();
     assert_eq!(app.http("GET", "/metrics", Some(&t), None).0, 200);
+}
+
+#[test]
+fn history_filters_by_dates_and_company_name_within_what_the_caller_sees() {
+    let w = world();
+    let total = |token: &str, q: &str| {
+        let (code, body) = w.app.http(
+            "GET",
+            &format!("/api/scraping/history?{q}"),
+            Some(token),
+            None,
+        );
+        assert_eq!(code, 200, "{q}: {body}");
+        body["total"].as_u64().unwrap()
+    };
+    assert_eq!(total(&w.root, "company=acm"), 1);
+    assert_eq!(total(&w.root, "company=GLOBEX"), 1);
+    assert_eq!(total(&w.root, "company=zzz"), 0);
+    assert_eq!(total(&w.ann, "company=globex"), 0, "not hers to see");
+    assert_eq!(
+        total(&w.root, "from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z"),
+        2
+    );
+    assert_eq!(total(&w.root, "from=2100-01-01T00:00:00Z"), 0);
+    assert_eq!(
+        total(&w.root, "to=2000-01-01T00:00:00Z&status=completed"),
+        0
+    );
+    for (q, names) in [
+        ("from=yesterday", "from="),
+        (
+            "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            "from must be before to",
+        ),
+        ("company=", "company must be"),
+        ("sort=name", "sort"),
+    ] {
+        let (code, body) = w.app.http(
+            "GET",
+            &format!("/api/scraping/history?{q}"),
+            Some(&w.root),
+            None,
+        );
+        assert_eq!(
+            (code, error_code(&body)),
+            (400, "invalid_argument"),
+            "{q}: {body}"
+        );
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(names),
+            "{q}: {body}"
+        );
+    }
 }

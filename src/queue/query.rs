@@ -13,6 +13,10 @@ pub struct JobFilter {
     pub company: Option<Id>,
     /// Only jobs of these companies (a user's view).
     pub companies: Option<Vec<Id>>,
+    /// Only jobs created at or after this ...
+    pub created_from: Option<crate::model::Timestamp>,
+    /// ... and before this.
+    pub created_to: Option<crate::model::Timestamp>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -41,11 +45,14 @@ pub fn list_jobs(v: &impl View, filter: &JobFilter) -> Result<Vec<Job>> {
 
 /// One page of the jobs matching `filter` (newest first, `filter.offset` and
 /// `filter.limit` apply) and how many match in all. Memory is bounded by the
-/// page; without a company filter the total comes from the counters and the
-/// scan stops at the end of the page.
+/// page; without a company or date filter the total comes from the counters
+/// and the scan stops at the end of the page.
 pub fn page_jobs(v: &impl View, filter: &JobFilter) -> Result<(Vec<Job>, u64)> {
-    let by_company = filter.company.is_some() || filter.companies.is_some();
-    let known_total = if by_company {
+    let narrowed = filter.company.is_some()
+        || filter.companies.is_some()
+        || filter.created_from.is_some()
+        || filter.created_to.is_some();
+    let known_total = if narrowed {
         None
     } else {
         let c = count_by_status(v)?;
@@ -82,7 +89,9 @@ fn matches(filter: &JobFilter, job: &Job) -> bool {
         || filter
             .companies
             .as_ref()
-            .is_some_and(|cs| !cs.contains(&job.company_id)))
+            .is_some_and(|cs| !cs.contains(&job.company_id))
+        || filter.created_from.is_some_and(|t| job.created < t)
+        || filter.created_to.is_some_and(|t| job.created >= t))
 }
 
 /// Number of jobs per status.

@@ -11,7 +11,7 @@ use super::{ApiResult, can_see, exec, visible, visible_job};
 use crate::control::Request;
 use crate::http::input::{JsonBody, number, query};
 use crate::http::{ApiError, AppState, Caller};
-use crate::model::{JobSource, JobStatus};
+use crate::model::{JobSource, JobStatus, Timestamp};
 use crate::queue::{self, EnqueueRequest, JobFilter};
 use crate::store;
 use crate::views::JobView;
@@ -102,9 +102,39 @@ pub async fn history(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
-    let q = query(raw.as_deref(), &["page", "limit", "status"])?;
+    let q = query(
+        raw.as_deref(),
+        &["page", "limit", "status", "from", "to", "company"],
+    )?;
     let page = number(&q, "page", 1, 1, 1_000_000)?;
     let limit = number(&q, "limit", 20, 1, 100)?;
+    let time = |key: &str| -> Result<Option<Timestamp>, ApiError> {
+        q.get(key)
+            .map(|s| {
+                Timestamp::parse_rfc3339(s).ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "{key}={s:?} is not an RFC 3339 time such as 2026-01-31T09:00:00Z"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let (from, to) = (time("from")?, time("to")?);
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(ApiError::invalid(
+            "from must be before to (jobs created from `from` up to, not including, `to`)",
+        ));
+    }
+    let search = match q.get("company").map(|s| s.trim().to_lowercase()) {
+        Some(s) if s.is_empty() || s.chars().count() > 100 => {
+            return Err(ApiError::invalid(
+                "company must be 1 to 100 characters of a company's name",
+            ));
+        }
+        other => other,
+    };
     let status = match q.get("status") {
         None => None,
         Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
@@ -118,13 +148,25 @@ pub async fn history(
         .control
         .store
         .run(move |s| {
-            let companies = visible(s, &caller)?;
+            let mut companies = visible(s, &caller)?;
             s.read(|rx| {
+                // A name search narrows to the companies whose name holds it.
+                if let Some(text) = &search {
+                    let named: Vec<_> = store::list_companies(rx)?
+                        .into_iter()
+                        .filter(|c| c.name.to_lowercase().contains(text.as_str()))
+                        .map(|c| c.id)
+                        .filter(|id| can_see(&companies, *id))
+                        .collect();
+                    companies = Some(named);
+                }
                 queue::page_jobs(
                     rx,
                     &JobFilter {
                         status,
                         companies,
+                        created_from: from,
+                        created_to: to,
                         offset: (page - 1) * limit,
                         limit,
                         ..Default::default()
