@@ -125,6 +125,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
 
     let work_available = Arc::new(tokio::sync::Notify::new());
     let wake_analysis = Arc::new(tokio::sync::Notify::new());
+    let events = crate::events::Bus::default();
     let wake_outbox = Arc::new(tokio::sync::Notify::new());
     let scheduler_wake = Arc::new(tokio::sync::Notify::new());
     let sched_state = Arc::new(SchedulerState::default());
@@ -191,6 +192,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         notify: notify_cfg.clone(),
         wake_analysis,
         wake_outbox: wake_outbox.clone(),
+        events: events.clone(),
     });
     let pool = WorkerPool {
         pipeline,
@@ -254,6 +256,8 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
             config.http.rate_burst,
         )),
         metrics_token: config.http.metrics_token,
+        events: events.clone(),
+        shutdown: cancel.clone(),
     };
     let c = cancel.clone();
     tracker.spawn(async move {

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod demo;
+pub mod events;
 pub mod extract;
 pub mod fetch;
 pub mod http;

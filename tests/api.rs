@@ -646,3 +646,99 @@ fn history_filters_by_dates_and_company_name_within_what_the_caller_sees() {
         );
     }
 }
+
+/// An open `/api/events` stream: its lines arrive on a channel.
+fn subscribe(addr: std::net::SocketAddr, token: &str) -> std::sync::mpsc::Receiver<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(s).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Read `rx` until a line satisfies `want`; every line read is kept in `seen`.
+fn read_until(
+    rx: &std::sync::mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    want: impl Fn(&str) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let hit = want(&line);
+                seen.push(line);
+                if hit {
+                    return;
+                }
+            }
+            Err(_) => panic!("the event never came; stream so far:\n{}", seen.join("\n")),
+        }
+    }
+}
+
+#[test]
+fn events_stream_progress_endings_and_new_postings_to_whoever_may_see_them() {
+    let mut w = world();
+    let addr = w.app.addr.unwrap();
+    let (ann_rx, bob_rx) = (subscribe(addr, &w.ann), subscribe(addr, &w.bob));
+    let (mut ann, mut bob) = (Vec::new(), Vec::new());
+    read_until(&ann_rx, &mut ann, |l| l == "event: ready");
+    read_until(&bob_rx, &mut bob, |l| l == "event: ready");
+
+    w._site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer"), (3, "Rust Engineer")]),
+    );
+    // Slow enough for the running job to report its progress.
+    w._site
+        .set_delay("/acme/careers", std::time::Duration::from_millis(1500));
+    let (code, body) = w.app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&w.ann),
+        Some(r#"{"companyId":1}"#),
+    );
+    assert_eq!(code, 202, "{body}");
+    // The postings come first, with the commit; then the job's end.
+    read_until(&ann_rx, &mut ann, |l| l.contains("\"type\":\"finished\""));
+    let text = ann.join("\n");
+    assert!(text.contains("event: progress"), "{text}");
+    assert!(text.contains("\"status\":\"completed\""), "{text}");
+    assert!(text.contains("\"newPostings\":1"), "{text}");
+    assert!(text.contains("Rust Engineer"), "{text}");
+
+    // Bob sees his own company's job end, and nothing of Acme's before it.
+    let (code, _) = w.app.http(
+        "POST",
+        "/api/scraping/start",
+        Some(&w.bob),
+        Some(r#"{"companyId":2}"#),
+    );
+    assert_eq!(code, 202);
+    read_until(&bob_rx, &mut bob, |l| l.contains("\"type\":\"finished\""));
+    let text = bob.join("\n");
+    assert!(text.contains("\"companyId\":2"), "{text}");
+    assert!(
+        !text.contains("\"companyId\":1"),
+        "bob saw Acme's events: {text}"
+    );
+    assert_eq!(w.app.http("GET", "/api/events", None, None).0, 401);
+    // Open streams do not hold up a shutdown.
+    let started = std::time::Instant::now();
+    assert_eq!(w.app.stop(), 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -34,6 +34,10 @@ pub struct AppState {
     pub limiter: std::sync::Arc<RateLimiter>,
     /// `/metrics` needs a token (`http.metrics_token`).
     pub metrics_token: bool,
+    /// Live events the workers publish, for `/api/events`.
+    pub events: crate::events::Bus,
+    /// Cancelled at shutdown: long-lived streams end with it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -65,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(api::put_preference).delete(api::delete_preference),
         )
         .route("/api/postings", get(api::postings))
+        .route("/api/events", get(api::events))
         .route("/api/criteria", get(api::criteria).put(api::put_criteria))
         .route("/api/attention", get(api::attention))
         .fallback(|| async { ApiError::not_found("route") })

@@ -17,6 +17,7 @@ use super::failure::{Failure, quarantine_reason};
 use super::walk::Scraped;
 use crate::clock::SharedClock;
 use crate::config::{NotifyConfig, QuarantineConfig};
+use crate::events::{Event, PostingRef};
 use crate::fetch::Fetcher;
 use crate::model::{Checkpoint, Job, JobCounters, JobStatus, Timestamp};
 use crate::queue::{self, Queue, backoff};
@@ -60,6 +61,8 @@ pub struct Pipeline {
     pub wake_analysis: Arc<tokio::sync::Notify>,
     /// Notified after notifications are written (the deliverer).
     pub wake_outbox: Arc<tokio::sync::Notify>,
+    /// Live events for `/api/events`.
+    pub events: crate::events::Bus,
 }
 
 /// How often a running job checks that it still holds its claim.
@@ -120,6 +123,7 @@ impl Pipeline {
             _ = self.heartbeats(&job, &progress) => JobOutcome::Abandoned,
             _ = deadline => self.release(&job, Duration::ZERO, JobOutcome::Released).await,
         };
+        self.publish_end(&job, &outcome);
         crate::metrics::job_finished(match &outcome {
             JobOutcome::Completed { .. } => "completed",
             JobOutcome::Failed { .. } => "failed",
@@ -165,10 +169,25 @@ impl Pipeline {
         let tick = CLAIM_CHECK
             .min(persist_every)
             .max(Duration::from_millis(10));
+        let mut shown = None;
         loop {
             tokio::time::sleep(tick).await;
             if !self.still_ours(job).await {
                 return;
+            }
+            let (pct, counters) = {
+                let live = lock(progress);
+                (live.pct, live.counters)
+            };
+            if shown != Some((pct, counters.pages)) {
+                shown = Some((pct, counters.pages));
+                self.events.publish(Event::Progress {
+                    job_id: job.id,
+                    company_id: job.company_id,
+                    progress: pct,
+                    pages: counters.pages,
+                    links_found: counters.links_found,
+                });
             }
             if last_write.elapsed() < persist_every {
                 continue;
@@ -256,6 +275,8 @@ impl Pipeline {
         let quarantine_cfg = self.quarantine.clone();
         let notify_cfg = self.notify.clone();
         let unit: f64 = rand::random();
+        let news: Arc<Mutex<Vec<PostingRef>>> = Arc::default();
+        let told = news.clone();
         let claimed = job;
         let job = job.clone();
         let r = self
@@ -276,10 +297,13 @@ impl Pipeline {
                         // News waits for analysis in the backlog, ranked by
                         // the company's rank now.
                         let rank = company.effective_rank.map_or(1, |r| r.get());
+                        let mut refs = Vec::new();
                         for p in new.iter().filter(|p| !p.baseline) {
                             tracing::info!(company = job.company_id, title = %p.title, url = %p.url, "new posting");
                             store::enqueue_analysis(tx, p, rank)?;
+                            refs.push(PostingRef { id: p.id, title: p.title.clone(), url: p.url.clone() });
                         }
+                        *told.lock().unwrap_or_else(|e| e.into_inner()) = refs;
                         queue::complete(tx, job.id, counters, now)?;
                         store::record_success(tx, job.company_id, now, backend)?;
                         store::record_success_streak(tx, job.company_id)?;
@@ -360,10 +384,47 @@ impl Pipeline {
             })
             .await
             .map(|o| o.unwrap_or(JobOutcome::Abandoned));
-        r.unwrap_or_else(|e| {
+        let outcome = r.unwrap_or_else(|e| {
             tracing::error!(error = %e, "committing the job's result failed; its lease will expire and it will run again");
             JobOutcome::Abandoned
-        })
+        });
+        let postings = std::mem::take(&mut *news.lock().unwrap_or_else(|e| e.into_inner()));
+        if matches!(outcome, JobOutcome::Completed { .. }) && !postings.is_empty() {
+            self.events.publish(Event::Postings {
+                company_id: job.company_id,
+                job_id: job.id,
+                postings,
+            });
+        }
+        outcome
+    }
+
+    /// Tell `/api/events` how a job ended.
+    fn publish_end(&self, job: &Job, outcome: &JobOutcome) {
+        let (status, new_postings, error) = match outcome {
+            JobOutcome::Completed {
+                new_postings,
+                baseline,
+            } => ("completed", if *baseline { 0 } else { *new_postings }, None),
+            JobOutcome::Failed {
+                error,
+                final_attempt,
+            } => (
+                if *final_attempt { "failed" } else { "retrying" },
+                0,
+                Some(error.clone()),
+            ),
+            JobOutcome::Abandoned => ("cancelled", 0, None),
+            JobOutcome::Deferred => ("deferred", 0, None),
+            JobOutcome::Released => return,
+        };
+        self.events.publish(Event::Finished {
+            job_id: job.id,
+            company_id: job.company_id,
+            status,
+            new_postings,
+            error,
+        });
     }
 
     /// Give the job back, runnable again after `wait`, reporting `outcome`.

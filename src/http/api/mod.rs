@@ -3,10 +3,12 @@
 //! job answers 404), an admin sees all.
 
 mod catalog;
+mod events;
 mod postings;
 mod scraping;
 
 pub use catalog::*;
+pub use events::events;
 pub use postings::*;
 pub use scraping::*;
 
