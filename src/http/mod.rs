@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/status", get(health::status))
         .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/scraping/start", post(api::start))
         .route("/api/scraping/status/{job_id}", get(api::job_status))
         .route("/api/scraping/active", get(api::active))
@@ -75,6 +76,17 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+}
+
+/// The API's OpenAPI 3 document. `tests/api.rs` keeps it and the routes
+/// above in step.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
 
 /// Serve on `listener` until `shutdown` resolves.
