@@ -788,6 +788,24 @@ fn declared_routes() -> std::collections::BTreeSet<(String, String)> {
 }
 
 #[test]
+fn every_answer_carries_a_request_id() {
+    let w = world();
+    let addr = w.app.addr.unwrap();
+    let id = |path: &str| {
+        let (_, head, _) = common::request(addr, "GET", path, &headers(&w.ann, None), None);
+        head.lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("x-request-id: ")
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| panic!("no X-Request-Id on {path}: {head}"))
+    };
+    let (a, b, c) = (id("/healthz"), id("/api/preferences"), id("/no/such/route"));
+    assert!(a != b && b != c && a != c, "{a} {b} {c}");
+}
+
+#[test]
 fn the_openapi_document_lists_exactly_the_routes_that_exist() {
     let w = world();
     let (code, doc) = w.app.http("GET", "/api/openapi.json", None, None);

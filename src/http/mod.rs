@@ -11,6 +11,7 @@ mod health;
 pub(crate) mod input;
 mod limit;
 mod metrics;
+mod request_id;
 
 use std::path::PathBuf;
 
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/attention", get(api::attention))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(request_id::tag))
         .with_state(state)
 }
 
