@@ -8,101 +8,19 @@
 //!
 //! `cargo bench --bench appliance`
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use scoutly::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
 use scoutly::store::{self, Store};
 
+#[path = "binary.rs"]
+mod binary;
 #[path = "pages.rs"]
 mod pages;
+
+use binary::{completed, cpu_seconds, proc_status, runtime_dir, start, stop, write_bytes};
 #[path = "seed.rs"]
 mod seed;
-
-const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
-
-fn proc_status(pid: u32, key: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    text.lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// utime + stime in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
-    ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
-}
-
-fn start(dir: &Path, config: &str) -> Child {
-    let cfg = dir.join("scoutly.toml");
-    std::fs::write(&cfg, config).unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "--data-dir",
-            dir.join("data").to_str().unwrap(),
-        ])
-        .args(["run", "--listen", "127.0.0.1:0"])
-        .env("SCOUTLY_LOG", "warn")
-        // As under systemd, status files and the socket live on a tmpfs.
-        .env("RUNTIME_DIRECTORY", runtime_dir(dir))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(out).lines();
-    for line in lines.by_ref() {
-        if line.unwrap().contains("status at") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    child
-}
-
-/// The runtime directory for a data directory: on /dev/shm when there is one.
-fn runtime_dir(dir: &Path) -> std::path::PathBuf {
-    let name = dir.file_name().unwrap().to_string_lossy().to_string();
-    let shm = Path::new("/dev/shm");
-    let run = if shm.is_dir() {
-        shm.join(format!("scoutly-bench-{name}"))
-    } else {
-        dir.join("data/run")
-    };
-    std::fs::create_dir_all(&run).unwrap();
-    run
-}
-
-/// Bytes the process caused to be written to storage (`/proc/<pid>/io`).
-fn write_bytes(pid: u32) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix("write_bytes:")?.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-fn stop(mut child: Child) {
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    child.wait().unwrap();
-}
-
-/// Finished jobs, from the status file the appliance rewrites anyway (asking
-/// it over the socket would add the cost of the question to the measurement).
-fn completed(dir: &Path) -> u64 {
-    let text = std::fs::read(runtime_dir(dir).join("status.json")).unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
-    v["queue"]["completed"].as_u64().unwrap_or(0) + v["queue"]["failed"].as_u64().unwrap_or(0)
-}
 
 fn idle_rss() {
     let dir = tempfile::tempdir().unwrap();

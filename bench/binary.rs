@@ -1,0 +1,99 @@
+//! Driving the real `scoutly` binary from a benchmark: start it on a data
+//! directory with a config, read its status file, its CPU and memory from
+//! `/proc`, stop it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
+
+pub fn proc_status(pid: u32, key: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// utime + stime in seconds.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+pub fn start(dir: &Path, config: &str) -> Child {
+    start_at(dir, config).0
+}
+
+/// Start `scoutly run` and return it with the address it serves on.
+pub fn start_at(dir: &Path, config: &str) -> (Child, std::net::SocketAddr) {
+    let cfg = dir.join("scoutly.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+        ])
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .env("SCOUTLY_LOG", "warn")
+        // As under systemd, status files and the socket live on a tmpfs.
+        .env("RUNTIME_DIRECTORY", runtime_dir(dir))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    let mut addr = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("status at http://").nth(1) {
+            addr = rest.split('/').next().and_then(|a| a.parse().ok());
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr.expect("the appliance printed its address"))
+}
+
+/// The runtime directory for a data directory: on /dev/shm when there is one.
+pub fn runtime_dir(dir: &Path) -> std::path::PathBuf {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let shm = Path::new("/dev/shm");
+    let run = if shm.is_dir() {
+        shm.join(format!("scoutly-bench-{name}"))
+    } else {
+        dir.join("data/run")
+    };
+    std::fs::create_dir_all(&run).unwrap();
+    run
+}
+
+/// Bytes the process caused to be written to storage (`/proc/<pid>/io`).
+pub fn write_bytes(pid: u32) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:")?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn stop(mut child: Child) {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    child.wait().unwrap();
+}
+
+/// Finished jobs, from the status file the appliance rewrites anyway (asking
+/// it over the socket would add the cost of the question to the measurement).
+pub fn completed(dir: &Path) -> u64 {
+    let text = std::fs::read(runtime_dir(dir).join("status.json")).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+    v["queue"]["completed"].as_u64().unwrap_or(0) + v["queue"]["failed"].as_u64().unwrap_or(0)
+}

@@ -1,0 +1,169 @@
+//! The HTTP server under load while the workers are busy, on the real
+//! binary: `wrk` (Debian's package) in a second process hits `/healthz`
+//! and `/api/scraping/active` for 15 s each while 200 companies on 20
+//! loopback hosts are scraped over and over at `workers.max_concurrency`
+//! 5; worker throughput is counted in each window and in one without load.
+//!
+//! `cargo bench --bench http` (needs `wrk`: `apt-get install wrk`)
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use scoutly::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
+use scoutly::store::{self, Store};
+
+#[path = "binary.rs"]
+mod binary;
+#[path = "pages.rs"]
+mod pages;
+
+const HOSTS: usize = 20;
+const PER_HOST: usize = 10;
+const WINDOW: Duration = Duration::from_secs(15);
+
+/// Fixture hosts on 127.0.0.1-20, each serving a ~20 KB careers page.
+fn sites(rt: &tokio::runtime::Runtime) -> Vec<String> {
+    (0..HOSTS)
+        .map(|h| {
+            let ip = format!("127.0.0.{}", h + 1);
+            let listener = rt
+                .block_on(tokio::net::TcpListener::bind((ip.as_str(), 0)))
+                .unwrap();
+            let origin = format!("http://{}", listener.local_addr().unwrap());
+            let page = pages::careers_page(&origin, 20 * 1024);
+            let app = axum::Router::new().fallback(move || {
+                let page = page.clone();
+                async move { axum::response::Html(page) }
+            });
+            rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+            origin
+        })
+        .collect()
+}
+
+/// `wrk` against `url` for the window: (requests/s, p50 ms, p99 ms, non-2xx).
+fn wrk(url: &str, token: Option<&str>) -> (f64, f64, f64, u64) {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t1", "-c16", "--latency", "-d"])
+        .arg(format!("{}s", WINDOW.as_secs()));
+    if let Some(t) = token {
+        cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+    }
+    let out = cmd.arg(url).output().expect("wrk (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let ms = |label: &str| -> f64 {
+        let v = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label} in wrk's output:\n{text}"))
+            .trim()
+            .to_string();
+        if let Some(us) = v.strip_suffix("us") {
+            us.parse::<f64>().unwrap() / 1000.0
+        } else if let Some(m) = v.strip_suffix("ms") {
+            m.parse().unwrap()
+        } else if let Some(s) = v.strip_suffix('s') {
+            s.parse::<f64>().unwrap() * 1000.0
+        } else {
+            panic!("latency {v:?}")
+        }
+    };
+    let rps: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let non_2xx = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    (rps, ms("50%"), ms("99%"), non_2xx)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let origins = sites(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let token = "sct_bench_token";
+    {
+        let s = Store::open(&dir.path().join("data/scoutly.redb")).unwrap();
+        let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
+        s.write(|tx| {
+            let u = store::insert_user(tx, "bench", Role::Admin, store::hash_token(token), now)?;
+            for (h, origin) in origins.iter().enumerate() {
+                for k in 0..PER_HOST {
+                    let c = store::insert_company(
+                        tx,
+                        NewCompany {
+                            name: format!("c{h}-{k}"),
+                            urls: vec![format!("{origin}/c{k}/careers")],
+                            mode: FetchMode::Http,
+                            include: vec![],
+                            exclude: vec![],
+                        },
+                        now,
+                    )?;
+                    store::track(tx, u.id, c.id, Rank::new(50).unwrap(), now)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    // Every company due again a second after its last scrape: the workers
+    // never run out of work. No rate limit, so wrk measures the server.
+    let config = "[scheduler]\npass_interval = \"1s\"\n[fetch]\nallow_private_targets = true\n\
+                  [politeness]\ndelay = \"20ms\"\n[status]\nwrite_interval = \"1s\"\n\
+                  [http]\nrate_limit = 1000000\nrate_burst = 1000000\n\
+                  [resources]\nadaptive = false\n\
+                  [[schedule.bands]]\nranks = \"1-100\"\ninterval = \"1s\"\n";
+    let (child, addr) = binary::start_at(dir.path(), config);
+    let throughput = |label: &str, load: &dyn Fn()| {
+        let before = binary::completed(dir.path());
+        let t = Instant::now();
+        load();
+        let jobs = binary::completed(dir.path()) - before;
+        let rate = jobs as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "  workers {label}: {jobs} jobs in {:.1} s = {rate:.1} jobs/s",
+            t.elapsed().as_secs_f64()
+        );
+        rate
+    };
+    // Warm up: the first round records baselines.
+    std::thread::sleep(Duration::from_secs(10));
+    println!("HTTP under load, workers busy (200 companies, 20 hosts, 5 workers):");
+    let idle = throughput("without load", &|| std::thread::sleep(WINDOW));
+    let health = std::cell::Cell::new((0.0, 0.0, 0.0, 0));
+    let with_health = throughput("with wrk on /healthz", &|| {
+        health.set(wrk(&format!("http://{addr}/healthz"), None))
+    });
+    let active = std::cell::Cell::new((0.0, 0.0, 0.0, 0));
+    let with_active = throughput("with wrk on /api/scraping/active", &|| {
+        active.set(wrk(
+            &format!("http://{addr}/api/scraping/active"),
+            Some(token),
+        ))
+    });
+    binary::stop(child);
+    for (path, (rps, p50, p99, bad), with) in [
+        ("/healthz", health.get(), with_health),
+        ("/api/scraping/active", active.get(), with_active),
+    ] {
+        println!(
+            "  {path}: {rps:.0} requests/s, p50 {p50:.2} ms, p99 {p99:.2} ms, {bad} non-2xx; worker throughput {:+.1} %",
+            (with / idle - 1.0) * 100.0
+        );
+    }
+    std::fs::remove_dir_all(binary::runtime_dir(dir.path())).ok();
+}
