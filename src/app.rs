@@ -131,6 +131,9 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let sched_state = Arc::new(SchedulerState::default());
     let monitor = Monitor::new(&config, paths.data_dir.clone(), clock.clone());
     let resources = monitor.resources();
+    // Subscribed before the monitor runs, so its first alerts reach the
+    // operator's sinks too.
+    let alerts = resources.raised.subscribe();
     let live = Live {
         started: clock.now(),
         listen: listen.to_string(),
@@ -208,7 +211,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     analysis.spawn(&tracker, cancel.clone())?;
     tracker.spawn(deliverer.run(cancel.clone()));
     tracker.spawn(crate::notify::forward_alerts(
-        resources.raised.subscribe(),
+        alerts,
         store.clone(),
         clock.clone(),
         notify_cfg,
