@@ -175,6 +175,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         clock: clock.clone(),
         fetcher: fetcher.clone(),
         config: config.clone(),
+        notify: notify_cfg.clone(),
         wake: wake_analysis.clone(),
         outbox: wake_outbox.clone(),
     };
@@ -323,6 +324,7 @@ struct Analysis {
     clock: SharedClock,
     fetcher: Fetcher,
     config: Arc<Config>,
+    notify: Arc<crate::config::NotifyConfig>,
     wake: Arc<tokio::sync::Notify>,
     outbox: Arc<tokio::sync::Notify>,
 }
@@ -348,7 +350,7 @@ impl Analysis {
     fn worker<A: Analyser>(self, analyser: A) -> AnalysisWorker<A> {
         AnalysisWorker {
             budget: Budget::new(self.config.analysis.limits),
-            notify: Arc::new(self.config.notify.clone()),
+            notify: self.notify,
             max_text: self.config.analysis.max_text,
             store: self.store,
             clock: self.clock,

@@ -48,7 +48,7 @@ pub async fn send(req: reqwest::RequestBuilder, max: usize) -> Result<Answer, re
 }
 
 /// Read an answer's body, refusing one longer than `max` bytes.
-pub async fn read_body(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+async fn read_body(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = resp
         .chunk()

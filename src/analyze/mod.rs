@@ -114,15 +114,6 @@ pub trait Analyser: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Reply, AnalyseError>> + Send;
 }
 
-/// What the AI cache knows a posting's text by.
-pub fn text_hash(title: &str, text: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(title.as_bytes());
-    h.update([0]);
-    h.update(text.as_bytes());
-    h.finalize().into()
-}
-
 /// What the AI cache knows a posting by: everything the AI is shown of it
 /// (so two postings share an answer only when the AI could not tell them
 /// apart).

@@ -72,8 +72,6 @@ pub struct PostingDetails {
     pub remote: Option<bool>,
     /// Readable text, capped at `analysis.max_text` characters.
     pub text: String,
-    /// SHA-256 of the page's title and text: changes when the page does.
-    pub hash: [u8; 32],
     pub fetched: Timestamp,
     /// Why the page could not be read, when it could not (the posting is
     /// then analysed from its link's title alone).

@@ -202,7 +202,6 @@ impl<A: Analyser> AnalysisWorker<A> {
         let mut next = item.clone();
         let details = match read {
             Ok(t) => Some(PostingDetails {
-                hash: analyze::text_hash(&t.title.clone().unwrap_or_default(), &t.text),
                 title: t.title,
                 location: t.location,
                 remote: t.remote,
@@ -220,7 +219,6 @@ impl<A: Analyser> AnalysisWorker<A> {
             Err((e, _)) => {
                 tracing::info!(posting = id, error = %e, "the posting's page cannot be read; analysing its title alone");
                 Some(PostingDetails {
-                    hash: analyze::text_hash(&posting.title, ""),
                     title: None,
                     location: None,
                     remote: crate::extract::text::remote_hint(&posting.title, "", ""),

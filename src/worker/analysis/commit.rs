@@ -65,7 +65,6 @@ pub fn subjects(
             location: None,
             remote: None,
             text: String::new(),
-            hash: crate::analyze::text_hash(&posting.title, ""),
             fetched: posting.first_seen,
             error: None,
         });

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::analyze::{Reader, text_hash};
+use crate::analyze::Reader;
 use crate::model::Keyword;
 
 fn batch() -> Vec<Subject> {
@@ -22,7 +22,7 @@ fn batch() -> Vec<Subject> {
             location: None,
             remote: None,
             text: "text".into(),
-            hash: text_hash(title, "text"),
+            hash: [0; 32],
             readers: vec![Reader::new(7, rust.clone())],
         })
         .collect()
