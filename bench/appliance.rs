@@ -10,8 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use scoutly::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
-use scoutly::store::{self, Store};
+use scoutly::model::{Role, Timestamp};
+use scoutly::store::Store;
 
 #[path = "binary.rs"]
 mod binary;
@@ -69,48 +69,9 @@ fn round_of_200() {
         .enable_all()
         .build()
         .unwrap();
-    let mut origins = Vec::new();
-    for h in 0..HOSTS {
-        let ip = format!("127.0.0.{}", h + 1);
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind((ip.as_str(), 0)))
-            .unwrap();
-        let origin = format!("http://{}", listener.local_addr().unwrap());
-        let page = pages::careers_page(&origin, 100 * 1024);
-        let app = axum::Router::new().fallback(move || {
-            let page = page.clone();
-            async move { axum::response::Html(page) }
-        });
-        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        origins.push(origin);
-    }
+    let origins = binary::serve_hosts(&rt, HOSTS, 100 * 1024);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    {
-        let s = Store::open(&dir.path().join("data/scoutly.redb")).unwrap();
-        let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-        s.write(|tx| {
-            let u = store::insert_user(tx, "bench", Role::User, store::hash_token("x"), now)?;
-            for (h, origin) in origins.iter().enumerate() {
-                for k in 0..PER_HOST {
-                    let c = store::insert_company(
-                        tx,
-                        NewCompany {
-                            name: format!("c{h}-{k}"),
-                            urls: vec![format!("{origin}/c{k}/careers")],
-                            mode: FetchMode::Http,
-                            include: vec![],
-                            exclude: vec![],
-                        },
-                        now,
-                    )?;
-                    store::track(tx, u.id, c.id, Rank::new(50).unwrap(), now)?;
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
-    }
+    binary::seed_farm(dir.path(), &origins, PER_HOST, Role::User, "x");
     // Every company is due again 30 s after its last scrape, so a second
     // round follows in which nothing is new.
     let config = "[scheduler]\npass_interval = \"1s\"\n[fetch]\nallow_private_targets = true\n[politeness]\ndelay = \"50ms\"\n[status]\nwrite_interval = \"1s\"\n[[schedule.bands]]\nranks = \"1-100\"\ninterval = \"30s\"\n";

@@ -7,6 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use scoutly::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
+use scoutly::store::{self, Store};
+
 const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
 
 pub fn proc_status(pid: u32, key: &str) -> u64 {
@@ -96,4 +99,55 @@ pub fn completed(dir: &Path) -> u64 {
     let text = std::fs::read(runtime_dir(dir).join("status.json")).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
     v["queue"]["completed"].as_u64().unwrap_or(0) + v["queue"]["failed"].as_u64().unwrap_or(0)
+}
+
+/// `hosts` fixture careers sites on 127.0.0.1, 127.0.0.2, …, each answering
+/// every path with a generated careers page of about `page_size` bytes,
+/// served on `rt`; returns their origins.
+pub fn serve_hosts(rt: &tokio::runtime::Runtime, hosts: usize, page_size: usize) -> Vec<String> {
+    (0..hosts)
+        .map(|h| {
+            let ip = format!("127.0.0.{}", h + 1);
+            let listener = rt
+                .block_on(tokio::net::TcpListener::bind((ip.as_str(), 0)))
+                .unwrap();
+            let origin = format!("http://{}", listener.local_addr().unwrap());
+            let page = super::pages::careers_page(&origin, page_size);
+            let app = axum::Router::new().fallback(move || {
+                let page = page.clone();
+                async move { axum::response::Html(page) }
+            });
+            rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+            origin
+        })
+        .collect()
+}
+
+/// A data directory under `dir` with `per_host` companies on each origin,
+/// all tracked at rank 50 by one user of `role` whose token is `token`.
+pub fn seed_farm(dir: &Path, origins: &[String], per_host: usize, role: Role, token: &str) {
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let s = Store::open(&dir.join("data/scoutly.redb")).unwrap();
+    let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
+    s.write(|tx| {
+        let u = store::insert_user(tx, "bench", role, store::hash_token(token), now)?;
+        for (h, origin) in origins.iter().enumerate() {
+            for k in 0..per_host {
+                let c = store::insert_company(
+                    tx,
+                    NewCompany {
+                        name: format!("c{h}-{k}"),
+                        urls: vec![format!("{origin}/c{k}/careers")],
+                        mode: FetchMode::Http,
+                        include: vec![],
+                        exclude: vec![],
+                    },
+                    now,
+                )?;
+                store::track(tx, u.id, c.id, Rank::new(50).unwrap(), now)?;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
 }

@@ -9,8 +9,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use scoutly::model::{FetchMode, NewCompany, Rank, Role, Timestamp};
-use scoutly::store::{self, Store};
+use scoutly::model::Role;
 
 #[path = "binary.rs"]
 mod binary;
@@ -20,26 +19,6 @@ mod pages;
 const HOSTS: usize = 20;
 const PER_HOST: usize = 10;
 const WINDOW: Duration = Duration::from_secs(15);
-
-/// Fixture hosts on 127.0.0.1-20, each serving a ~20 KB careers page.
-fn sites(rt: &tokio::runtime::Runtime) -> Vec<String> {
-    (0..HOSTS)
-        .map(|h| {
-            let ip = format!("127.0.0.{}", h + 1);
-            let listener = rt
-                .block_on(tokio::net::TcpListener::bind((ip.as_str(), 0)))
-                .unwrap();
-            let origin = format!("http://{}", listener.local_addr().unwrap());
-            let page = pages::careers_page(&origin, 20 * 1024);
-            let app = axum::Router::new().fallback(move || {
-                let page = page.clone();
-                async move { axum::response::Html(page) }
-            });
-            rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-            origin
-        })
-        .collect()
-}
 
 /// `wrk` against `url` for the window: (requests/s, p50 ms, p99 ms, non-2xx).
 fn wrk(url: &str, token: Option<&str>) -> (f64, f64, f64, u64) {
@@ -91,35 +70,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let origins = sites(&rt);
+    let origins = binary::serve_hosts(&rt, HOSTS, 20 * 1024);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
     let token = "sct_bench_token";
-    {
-        let s = Store::open(&dir.path().join("data/scoutly.redb")).unwrap();
-        let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-        s.write(|tx| {
-            let u = store::insert_user(tx, "bench", Role::Admin, store::hash_token(token), now)?;
-            for (h, origin) in origins.iter().enumerate() {
-                for k in 0..PER_HOST {
-                    let c = store::insert_company(
-                        tx,
-                        NewCompany {
-                            name: format!("c{h}-{k}"),
-                            urls: vec![format!("{origin}/c{k}/careers")],
-                            mode: FetchMode::Http,
-                            include: vec![],
-                            exclude: vec![],
-                        },
-                        now,
-                    )?;
-                    store::track(tx, u.id, c.id, Rank::new(50).unwrap(), now)?;
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
-    }
+    binary::seed_farm(dir.path(), &origins, PER_HOST, Role::Admin, token);
     // Every company due again a second after its last scrape: the workers
     // never run out of work. No rate limit, so wrk measures the server.
     let config = "[scheduler]\npass_interval = \"1s\"\n[fetch]\nallow_private_targets = true\n\
