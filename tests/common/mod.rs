@@ -254,26 +254,38 @@ impl Appliance {
 }
 
 impl Drop for Appliance {
+    /// A test that did not stop its appliance ends it the way an operator
+    /// would (SIGTERM), so the appliance closes its Chromium; a SIGKILL
+    /// would leave the browser running after the test, loading the machine
+    /// for the tests that follow. Killed after 10 s all the same.
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            if exit_within(&mut c, Duration::from_secs(10)).is_none() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
         }
     }
 }
 
-fn wait_with_deadline(child: &mut Child, limit: Duration) -> i32 {
+/// The child's exit code once it exits, or `None` after `limit`.
+fn exit_within(child: &mut Child, limit: Duration) -> Option<i32> {
     let deadline = Instant::now() + limit;
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s.code().unwrap_or(-1);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("appliance did not exit within {limit:?} of SIGTERM");
+    while Instant::now() <= deadline {
+        if let Ok(Some(s)) = child.try_wait() {
+            return Some(s.code().unwrap_or(-1));
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    None
+}
+
+fn wait_with_deadline(child: &mut Child, limit: Duration) -> i32 {
+    exit_within(child, limit).unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("appliance did not exit within {limit:?} of SIGTERM");
+    })
 }
 
 /// A minimal HTTP/1.1 client (Connection: close) for tests.
