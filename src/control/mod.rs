@@ -122,6 +122,16 @@ impl Control {
         }
     }
 
+    /// How often a company is scraped at each rank 1-100 (index 0 is rank
+    /// 1), from `schedule.bands`.
+    pub fn rank_intervals(&self) -> Vec<std::time::Duration> {
+        let policy = crate::scheduler::RankPolicy::new(&self.config.schedule.bands);
+        (1..=100)
+            .filter_map(|r| Rank::new(r).ok())
+            .map(|r| policy.interval(r))
+            .collect()
+    }
+
     /// Run one request. Blocking: call from a blocking context.
     pub fn execute(&self, req: Request) -> Result<Value> {
         let now = self.clock.now();

@@ -1,12 +1,19 @@
 //! Bearer-token authentication: the caller is the user whose token hash
 //! matches. Tokens are compared by hash lookup, never stored in clear.
 //!
+//! The dashboard's browser sends the same token in an `HttpOnly`,
+//! `SameSite=Strict` cookie instead (an `EventSource` cannot set headers).
+//! A request that changes something with the cookie alone must also carry
+//! [`DASHBOARD`], a header no cross-site form can send, so a page on
+//! another site cannot act with the cookie.
+//!
 //! A service token (a front end's server) acts for the user it names in
 //! `X-Scoutly-User` (an id or a name), and must name one; an admin token
 //! may too. Every authenticated request takes one from its token's rate
 //! limit first.
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
 
 use super::{ApiError, AppState};
@@ -19,13 +26,13 @@ pub async fn token_owner(
     state: &AppState,
     headers: &axum::http::HeaderMap,
 ) -> Result<User, ApiError> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty() && t.len() <= 256)
-        .ok_or_else(ApiError::unauthorized)?;
+    let (token, _) = credential(headers).ok_or_else(ApiError::unauthorized)?;
+    user_of_token(state, token).await
+}
+
+/// The user a token belongs to, after taking one request from its rate
+/// limit.
+pub async fn user_of_token(state: &AppState, token: String) -> Result<User, ApiError> {
     let user = state
         .control
         .store
@@ -37,6 +44,37 @@ pub async fn token_owner(
         .check(user.id)
         .map_err(ApiError::rate_limited)?;
     Ok(user)
+}
+
+/// The cookie the dashboard keeps its token in.
+pub const COOKIE: &str = "scoutly_token";
+
+/// The header the dashboard's script adds to requests that change things.
+pub const DASHBOARD: &str = "x-scoutly-dashboard";
+
+/// The request's token, and whether it came from the dashboard's cookie
+/// (a bearer header wins).
+pub fn credential(headers: &axum::http::HeaderMap) -> Option<(String, bool)> {
+    let valid = |t: &str| !t.is_empty() && t.len() <= 256;
+    if let Some(v) = headers.get(axum::http::header::AUTHORIZATION) {
+        return v
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| valid(t))
+            .map(|t| (t.to_string(), false));
+    }
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, t)| t.trim())
+        .filter(|t| valid(t))
+        .map(|t| (t.to_string(), true))
 }
 
 /// The header a service token names its user in (as looked up, and as
@@ -79,6 +117,16 @@ impl FromRequestParts<AppState> for Caller {
                     })?,
             ),
         };
+        let changes = !matches!(parts.method, Method::GET | Method::HEAD);
+        if changes
+            && credential(&parts.headers).is_some_and(|(_, cookie)| cookie)
+            && !parts.headers.contains_key(DASHBOARD)
+        {
+            return Err(ApiError::new(
+                "forbidden",
+                "a request that changes something with the dashboard's cookie must come from the dashboard; API clients send `Authorization: Bearer <token>`",
+            ));
+        }
         let user = token_owner(state, &parts.headers).await?;
         let Some(name) = act_as else {
             if user.role == Role::Service {

@@ -1,4 +1,5 @@
-//! The HTTP server: health, readiness, status and the JSON API.
+//! The HTTP server: health, readiness, status, the JSON API and the
+//! dashboard.
 //!
 //! Reads the store and asks the queue to enqueue or cancel; never reaches
 //! into workers (DESIGN.md data flow). The server takes an already-bound
@@ -6,6 +7,7 @@
 
 mod api;
 mod auth;
+mod dashboard;
 mod error;
 mod health;
 pub(crate) mod input;
@@ -74,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events", get(api::events))
         .route("/api/criteria", get(api::criteria).put(api::put_criteria))
         .route("/api/attention", get(api::attention))
+        .merge(dashboard::router())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(request_id::tag))

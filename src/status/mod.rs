@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use text::render_text;
+pub use text::{human_secs, render_text};
 
 use crate::analyze::budget::{Budget, BudgetView};
 use crate::model::{JobStatus, Timestamp};

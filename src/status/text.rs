@@ -195,7 +195,8 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-fn human_secs(secs: u64) -> String {
+/// A duration in one unit, as a person reads it: `45s`, `12m`, `6h`, `3d`.
+pub fn human_secs(secs: u64) -> String {
     match secs {
         s if s < 120 => format!("{s}s"),
         s if s < 7200 => format!("{}m", s / 60),

@@ -11,7 +11,7 @@ use super::{ApiResult, can_see, exec, visible, visible_job};
 use crate::control::Request;
 use crate::http::input::{JsonBody, number, query};
 use crate::http::{ApiError, AppState, Caller};
-use crate::model::{JobSource, JobStatus, Timestamp};
+use crate::model::{Job, JobSource, JobStatus, Timestamp};
 use crate::queue::{self, EnqueueRequest, JobFilter};
 use crate::store;
 use crate::views::JobView;
@@ -148,31 +148,17 @@ pub async fn history(
         .control
         .store
         .run(move |s| {
-            let mut companies = visible(s, &caller)?;
-            s.read(|rx| {
-                // A name search narrows to the companies whose name holds it.
-                if let Some(text) = &search {
-                    let named: Vec<_> = store::list_companies(rx)?
-                        .into_iter()
-                        .filter(|c| c.name.to_lowercase().contains(text.as_str()))
-                        .map(|c| c.id)
-                        .filter(|id| can_see(&companies, *id))
-                        .collect();
-                    companies = Some(named);
-                }
-                queue::page_jobs(
-                    rx,
-                    &JobFilter {
-                        status,
-                        companies,
-                        created_from: from,
-                        created_to: to,
-                        offset: (page - 1) * limit,
-                        limit,
-                        ..Default::default()
-                    },
-                )
-            })
+            let companies = visible(s, &caller)?;
+            let filter = JobFilter {
+                status,
+                companies,
+                created_from: from,
+                created_to: to,
+                offset: (page - 1) * limit,
+                limit,
+                ..Default::default()
+            };
+            s.read(|rx| find_jobs(rx, filter, search.as_deref()))
         })
         .await?;
     let jobs: Vec<JobView> = found.iter().map(JobView::from).collect();
@@ -183,6 +169,25 @@ pub async fn history(
         "totalPages": total.div_ceil(limit as u64),
     }))
     .into_response())
+}
+
+/// A page of jobs (newest first) and how many match, `search` narrowing
+/// `filter` to companies whose name holds it (lowercase).
+pub(in crate::http) fn find_jobs(
+    rx: &store::Rx,
+    mut filter: JobFilter,
+    search: Option<&str>,
+) -> store::Result<(Vec<Job>, u64)> {
+    if let Some(text) = search {
+        let named: Vec<_> = store::list_companies(rx)?
+            .into_iter()
+            .filter(|c| c.name.to_lowercase().contains(text))
+            .map(|c| c.id)
+            .filter(|id| can_see(&filter.companies, *id))
+            .collect();
+        filter.companies = Some(named);
+    }
+    queue::page_jobs(rx, &filter)
 }
 
 pub async fn retry(
@@ -209,7 +214,7 @@ pub async fn cancel(
 
 /// Only the user who started a job, or an admin, may change it; other users
 /// tracking the company may see it.
-fn own_job(caller: &Caller, job: &crate::model::Job, action: &str) -> Result<(), ApiError> {
+pub(in crate::http) fn own_job(caller: &Caller, job: &Job, action: &str) -> Result<(), ApiError> {
     if caller.is_admin() || job.requested_by == Some(caller.id()) {
         Ok(())
     } else {

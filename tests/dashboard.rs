@@ -1,0 +1,563 @@
+//! The built-in dashboard: its sign-in and cookie rules over plain HTTP,
+//! and the whole flow in real headless Chromium (Debian's `chromium`,
+//! driven with chromiumoxide) against the real binary and a fixture
+//! careers site. Screenshots of each page are kept in
+//! `target/tmp/dashboard/` (`CARGO_TARGET_TMPDIR`).
+
+mod common;
+
+use std::path::PathBuf;
+
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::page::ScreenshotParams;
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use common::site::{self, Site, careers_page};
+use common::{Appliance, request};
+use futures::StreamExt;
+use serde_json::Value;
+
+struct World {
+    app: Appliance,
+    site: Site,
+    ann: String,
+    ann_id: u64,
+    ids: std::collections::HashMap<&'static str, u64>,
+}
+
+/// Ann tracks Acme (rank 90) and Broken (rank 1); nobody tracks Globex.
+/// Returns once both baselines are recorded.
+fn world() -> World {
+    let site = Site::start();
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer"), (2, "Designer")]),
+    );
+    site.set("/globex/careers", careers_page("globex", &[(7, "Analyst")]));
+    site.set("/broken/careers", careers_page("broken", &[(9, "Tester")]));
+    let mut app = Appliance::new();
+    app.start();
+    let added = app.json(&["user", "add", "ann"]);
+    let ann = added["token"].as_str().unwrap().to_string();
+    let ann_id = added["id"].as_u64().unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (name, path, user) in [
+        ("Acme", "/acme/careers", Some(("ann", "90"))),
+        ("Broken", "/broken/careers", Some(("ann", "1"))),
+        ("Globex", "/globex/careers", None),
+    ] {
+        let url = site.url(path);
+        let mut args = vec!["company", "add", "--name", name, "--url", &url];
+        if let Some((u, r)) = user {
+            args.extend(["--user", u, "--rank", r]);
+        }
+        let c = app.json(&args);
+        ids.insert(name, c["id"].as_u64().unwrap());
+    }
+    app.wait_until("the baselines", || app.jobs("completed").len() == 2);
+    World {
+        app,
+        site,
+        ann,
+        ann_id,
+        ids,
+    }
+}
+
+fn cookie(token: &str) -> Vec<(String, String)> {
+    vec![("Cookie".into(), format!("scoutly_token={token}"))]
+}
+
+#[test]
+fn sign_in_sets_a_strict_cookie_and_pages_escape_what_users_typed() {
+    let w = world();
+    let addr = w.app.addr.unwrap();
+    // Without a session every page sends the browser to sign in.
+    let (code, head, _) = request(addr, "GET", "/companies", &[], None);
+    assert_eq!(code, 303, "{head}");
+    assert!(head.to_lowercase().contains("location: /signin"), "{head}");
+
+    let form = |token: &str| format!("token={token}");
+    let (code, _, body) = request(addr, "POST", "/signin", &[], Some(&form("sct_00")));
+    assert_eq!(code, 401);
+    assert!(body.as_str().unwrap().contains("unknown or revoked token"));
+    let (code, _, body) = request(addr, "POST", "/signin", &[], Some(&form("a%3Bb")));
+    assert_eq!(code, 401);
+    assert!(body.as_str().unwrap().contains("not a Scoutly token"));
+    // A form posted from another site is refused.
+    let evil = vec![("Origin".into(), "http://evil.example".into())];
+    let (code, _, _) = request(addr, "POST", "/signin", &evil, Some(&form(&w.ann)));
+    assert_eq!(code, 403);
+
+    let (code, head, _) = request(addr, "POST", "/signin", &[], Some(&form(&w.ann)));
+    assert_eq!(code, 303, "{head}");
+    let set = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_else(|| panic!("no cookie: {head}"));
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+
+    // The cookie reads the API, but cannot change anything without the
+    // dashboard's header (what a cross-site form could never add).
+    let (code, _, body) = request(addr, "GET", "/api/preferences", &cookie(&w.ann), None);
+    assert_eq!(code, 200, "{body}");
+    let acme = w.ids["Acme"];
+    let start = format!(r#"{{"companyId":{acme}}}"#);
+    let (code, _, body) = request(
+        addr,
+        "POST",
+        "/api/scraping/start",
+        &cookie(&w.ann),
+        Some(&start),
+    );
+    assert_eq!(code, 403, "{body}");
+    let mut with_header = cookie(&w.ann);
+    with_header.push(("X-Scoutly-Dashboard".into(), "1".into()));
+    let (code, _, body) = request(
+        addr,
+        "POST",
+        "/api/scraping/start",
+        &with_header,
+        Some(&start),
+    );
+    assert_eq!(code, 202, "{body}");
+
+    // A name with markup is shown as text.
+    w.app.json(&[
+        "company",
+        "add",
+        "--name",
+        "<script>alert(1)</script> & Co",
+        "--url",
+        &w.site.url("/globex/careers"),
+    ]);
+    let (code, head, body) = request(addr, "GET", "/companies", &cookie(&w.ann), None);
+    assert_eq!(code, 200);
+    let page = body.as_str().unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
+    assert!(!page.contains("<script>alert"));
+    assert!(
+        head.to_lowercase().contains("content-security-policy"),
+        "{head}"
+    );
+    for path in [
+        "/",
+        "/jobs",
+        "/postings",
+        "/attention",
+        "/assets/app.js",
+        "/assets/style.css",
+    ] {
+        let (code, _, _) = request(addr, "GET", path, &cookie(&w.ann), None);
+        assert_eq!(code, 200, "{path}");
+    }
+    // Signing out clears the cookie.
+    let (code, head, _) = request(addr, "POST", "/signout", &cookie(&w.ann), None);
+    assert_eq!(code, 303);
+    assert!(head.contains("Max-Age=0"), "{head}");
+}
+
+// ---- the browser ----
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Debian's `chromium` on `PATH` (the test command installs it).
+fn chromium() -> PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("chromium"))
+        .find(|p| p.is_file())
+        .expect("chromium is on PATH (apt-get install chromium)")
+}
+
+async fn launch() -> (Browser, tokio::task::JoinHandle<()>, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let running_as_root = unsafe { libc::geteuid() } == 0;
+    let mut config = BrowserConfig::builder()
+        .chrome_executable(chromium())
+        .user_data_dir(profile.path())
+        .window_size(1280, 900)
+        .viewport(None)
+        .args([
+            "disable-gpu",
+            "disable-quic",
+            "no-first-run",
+            "disable-background-networking",
+            "disable-component-update",
+            "disable-sync",
+            "disable-dev-shm-usage",
+        ]);
+    if running_as_root {
+        config = config.no_sandbox();
+    }
+    let (browser, mut handler) = Browser::launch(config.build().unwrap())
+        .await
+        .expect("chromium starts (apt-get install chromium)");
+    let task = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    (browser, task, profile)
+}
+
+/// Wait until the JavaScript condition `cond` holds in the page: checked
+/// at every change of the document (no polling), failing after 20 s.
+async fn until(page: &Page, what: &str, cond: &str) {
+    let js = format!(
+        r#"new Promise((resolve) => {{
+            const check = () => {{ try {{ return !!({cond}); }} catch (_) {{ return false; }} }};
+            if (check()) return resolve(true);
+            const seen = new MutationObserver(() => {{ if (check()) {{ seen.disconnect(); resolve(true); }} }});
+            seen.observe(document, {{ subtree: true, childList: true, attributes: true, characterData: true }});
+            setTimeout(() => {{ seen.disconnect(); resolve(check()); }}, 20000);
+        }})"#
+    );
+    let params = EvaluateParams::builder()
+        .expression(js)
+        .await_promise(true)
+        .return_by_value(true)
+        .build()
+        .unwrap();
+    // A navigation under way replaces the document the promise waits in:
+    // wait for it to finish, then ask the new one.
+    let mut tries = 0;
+    let ok: bool = loop {
+        match page.evaluate(params.clone()).await {
+            Ok(v) => break v.into_value().unwrap_or(false),
+            Err(e) if tries < 5 => {
+                tries += 1;
+                eprintln!("waiting for {what}: {e}; the page is navigating");
+                let _ = page.wait_for_navigation().await;
+            }
+            Err(e) => panic!("waiting for {what}: {e}"),
+        }
+    };
+    if !ok {
+        let html: String = page
+            .evaluate("document.body ? document.body.innerHTML : ''")
+            .await
+            .ok()
+            .and_then(|v| v.into_value().ok())
+            .unwrap_or_default();
+        panic!("timed out waiting for {what}\n--- page ---\n{html}");
+    }
+}
+
+async fn text(page: &Page, expr: &str) -> String {
+    page.evaluate(expr)
+        .await
+        .unwrap()
+        .into_value::<String>()
+        .unwrap_or_default()
+}
+
+async fn shot(page: &Page, name: &str) {
+    let params = ScreenshotParams::builder()
+        .format(CaptureScreenshotFormat::Png)
+        .full_page(true)
+        .build();
+    page.save_screenshot(params, artifacts().join(format!("{name}.png")))
+        .await
+        .unwrap();
+}
+
+/// Open `path` and wait until the page's live updates are connected.
+async fn open(page: &Page, base: &str, path: &str) {
+    page.goto(format!("{base}{path}")).await.unwrap();
+    until(
+        page,
+        "the live connection",
+        "document.body.dataset.live === 'on'",
+    )
+    .await;
+}
+
+fn preference(w: &World, company: &str) -> Option<Value> {
+    let (_, prefs) = w.app.http("GET", "/api/preferences", Some(&w.ann), None);
+    let id = w.ids[company];
+    prefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["companyId"].as_u64() == Some(id))
+        .cloned()
+}
+
+#[test]
+fn the_dashboard_in_a_real_browser() {
+    let w = world();
+    let base = format!("http://{}", w.app.addr.unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut browser, handler, _profile) = launch().await;
+        let page = browser.new_page(format!("{base}/")).await.unwrap();
+
+        // Sign in.
+        until(&page, "the sign-in form", "document.querySelector('#token')").await;
+        assert!(page.url().await.unwrap().unwrap().ends_with("/signin"));
+        shot(&page, "1-signin").await;
+        page.find_element("#token")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap()
+            .type_str(&w.ann)
+            .await
+            .unwrap()
+            .press_key("Enter")
+            .await
+            .unwrap();
+        page.wait_for_navigation().await.unwrap();
+        until(&page, "the overview", "document.title.startsWith('Overview')").await;
+        until(&page, "the live connection", "document.body.dataset.live === 'on'").await;
+        assert!(text(&page, "document.querySelector('#health').innerText").await.contains("Queue"));
+        shot(&page, "2-overview").await;
+
+        // Track Globex with its switch.
+        open(&page, &base, "/companies").await;
+        let globex = w.ids["Globex"];
+        assert_eq!(preference(&w, "Globex"), None);
+        page.find_element(format!("#track-{globex}"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &page,
+            "Globex saved as tracked",
+            &format!("document.querySelector('tr[data-company=\"{globex}\"]').dataset.saved === 'true'"),
+        )
+        .await;
+        let pref = preference(&w, "Globex").expect("Globex is tracked now");
+        assert_eq!(pref["tracking"], true, "{pref}");
+
+        // Move Acme's rank slider from the keyboard: Home is rank 1.
+        let acme = w.ids["Acme"];
+        let slider = page.find_element(format!("#rank-{acme}")).await.unwrap();
+        slider.focus().await.unwrap();
+        slider.press_key("Home").await.unwrap();
+        until(
+            &page,
+            "Acme's rank saved",
+            &format!("document.querySelector('tr[data-company=\"{acme}\"]').dataset.savedRank === '1'"),
+        )
+        .await;
+        let shown = text(&page, &format!("document.querySelector('#interval-{acme}').textContent")).await;
+        assert!(shown.starts_with("rank 1, every "), "{shown}");
+        assert_eq!(preference(&w, "Acme").unwrap()["rank"], 1);
+
+        // A new posting appears; start a scrape and watch it to 100 %.
+        w.site.set(
+            "/acme/careers",
+            careers_page(
+                "acme",
+                &[(1, "Backend Engineer"), (2, "Designer"), (3, "Staff Engineer")],
+            ),
+        );
+        page.find_element(format!("tr[data-company=\"{acme}\"] button.start"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let row = format!("#active-list li[data-company=\"{acme}\"]");
+        until(&page, "Acme's job in the live panel", &format!("document.querySelector('{row}')")).await;
+        until(
+            &page,
+            "Acme's progress bar at 100 %",
+            &format!(
+                "document.querySelector('{row} progress').value === 100 && document.querySelector('{row}').dataset.status === 'completed'"
+            ),
+        )
+        .await;
+        let note = text(&page, &format!("document.querySelector('{row} .job-note').textContent")).await;
+        assert_eq!(note, "1 new posting");
+        shot(&page, "3-companies").await;
+
+        // Its link leads to the new posting.
+        page.find_element(format!("{row} .job-note a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        page.wait_for_navigation().await.unwrap();
+        until(&page, "the postings page", "document.title.startsWith('Postings')").await;
+        let listed = text(&page, "document.querySelector('#postings').innerText").await;
+        assert!(listed.contains("Staff Engineer"), "{listed}");
+        assert!(!listed.contains("Backend Engineer"), "baseline postings are not new: {listed}");
+        shot(&page, "4-postings").await;
+
+        // A scrape that fails, then a retry from the jobs page.
+        w.site.set_page(
+            "/broken/careers",
+            site::Page {
+                status: 500,
+                body: "down".into(),
+                ..Default::default()
+            },
+        );
+        open(&page, &base, "/companies").await;
+        let broken = w.ids["Broken"];
+        page.find_element(format!("tr[data-company=\"{broken}\"] button.start"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let row = format!("#active-list li[data-company=\"{broken}\"]");
+        until(
+            &page,
+            "Broken's job failed",
+            &format!("document.querySelector('{row}')?.dataset.status === 'failed'"),
+        )
+        .await;
+        let failed = text(&page, &format!("document.querySelector('{row}').dataset.job")).await;
+        open(&page, &base, "/jobs?status=failed").await;
+        shot(&page, "5-jobs").await;
+        let failures = || {
+            w.site
+                .log()
+                .iter()
+                .filter(|h| h.path == "/broken/careers" && h.status == 500)
+                .count()
+        };
+        let before = failures();
+        page.find_element(format!("button.retry[data-job=\"{failed}\"]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &page,
+            "the retry confirmed",
+            "document.querySelector('#notice').textContent.includes('queued again')",
+        )
+        .await;
+        w.app.wait_until("the retried scrape", || failures() > before);
+        let (_, job) = w.app.http("GET", &format!("/api/scraping/status/{failed}"), Some(&w.ann), None);
+        assert_eq!(job["requestedBy"].as_u64(), Some(w.ann_id), "{job}");
+
+        // Attention, and the overview as a phone shows it.
+        open(&page, &base, "/attention").await;
+        shot(&page, "6-attention").await;
+        page.execute(SetDeviceMetricsOverrideParams::new(390, 844, 2.0, true))
+            .await
+            .unwrap();
+        open(&page, &base, "/").await;
+        shot(&page, "7-overview-phone").await;
+
+        browser.close().await.unwrap();
+        let _ = browser.wait().await;
+        handler.abort();
+    });
+}
+
+#[test]
+fn an_admin_resumes_a_quarantined_company_from_the_attention_page() {
+    let site = Site::start();
+    site.set_page(
+        "/down/careers",
+        site::Page {
+            status: 500,
+            body: "down".into(),
+            ..Default::default()
+        },
+    );
+    let config = format!(
+        "{}\n[breaker]\nfailures = 1\ncool_off = \"300ms\"\n[quarantine]\nafter_opens = 2\n",
+        common::FAST_CONFIG
+    );
+    let mut app = Appliance::with_config(&config);
+    app.start();
+    let root = app.json(&["user", "add", "root", "--admin"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let down = app.add_company("Down", &site.url("/down/careers"))["id"]
+        .as_u64()
+        .unwrap();
+    app.wait_until("quarantine", || {
+        app.json(&["company", "show", "Down"])["state"] == "quarantined"
+    });
+    site.set("/down/careers", careers_page("down", &[(1, "Engineer")]));
+    let base = format!("http://{}", app.addr.unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (mut browser, handler, _profile) = launch().await;
+        let page = browser.new_page(format!("{base}/signin")).await.unwrap();
+        until(
+            &page,
+            "the sign-in form",
+            "document.querySelector('#token')",
+        )
+        .await;
+        page.find_element("#token")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap()
+            .type_str(&root)
+            .await
+            .unwrap()
+            .press_key("Enter")
+            .await
+            .unwrap();
+        until(
+            &page,
+            "the overview",
+            "document.title.startsWith('Overview')",
+        )
+        .await;
+        open(&page, &base, "/attention").await;
+        let row = format!("#attention tr[data-company=\"{down}\"]");
+        let shown = text(&page, &format!("document.querySelector('{row}').innerText")).await;
+        assert!(
+            shown.contains("quarantined") && shown.contains("500"),
+            "{shown}"
+        );
+        shot(&page, "8-attention-admin").await;
+        page.find_element(format!("{row} button.resume"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        until(
+            &page,
+            "the resume confirmed",
+            "document.querySelector('#notice').textContent.startsWith('Resumed')",
+        )
+        .await;
+        // The section is drawn again without the company.
+        until(
+            &page,
+            "Down gone from the attention list",
+            &format!("!document.querySelector('{row}')"),
+        )
+        .await;
+        browser.close().await.unwrap();
+        let _ = browser.wait().await;
+        handler.abort();
+    });
+    assert_ne!(
+        app.json(&["company", "show", "Down"])["state"],
+        "quarantined"
+    );
+    app.wait_until("a successful scrape", || !app.jobs("completed").is_empty());
+}
