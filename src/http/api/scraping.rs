@@ -214,7 +214,7 @@ pub async fn cancel(
 
 /// Only the user who started a job, or an admin, may change it; other users
 /// tracking the company may see it.
-pub(in crate::http) fn own_job(caller: &Caller, job: &Job, action: &str) -> Result<(), ApiError> {
+fn own_job(caller: &Caller, job: &Job, action: &str) -> Result<(), ApiError> {
     if caller.is_admin() || job.requested_by == Some(caller.id()) {
         Ok(())
     } else {

@@ -35,20 +35,38 @@
   }
 
   // Redraw the page's live sections from a fresh copy of the page, so the
-  // HTML is only ever written by the server. Calls close together make one.
+  // HTML is only ever written by the server. Calls close together make one;
+  // an answer older than one already applied is dropped. Keyboard focus
+  // stays on the same control when it is still there.
   let redrawTimer = null;
+  let asked = 0;
+  let applied = 0;
+  function focusKey(el) {
+    if (!el || el === document.body) return null;
+    if (el.id) return `#${CSS.escape(el.id)}`;
+    const tagged = el.closest("[data-job], [data-company]");
+    if (!tagged || !el.className) return null;
+    const attr = tagged.dataset.job ? "data-job" : "data-company";
+    return `[${attr}="${CSS.escape(tagged.getAttribute(attr))}"] .${CSS.escape(el.className.split(" ")[0])}`;
+  }
   function redraw() {
     if (redrawTimer || !$("[data-live]")) return;
     redrawTimer = setTimeout(async () => {
       redrawTimer = null;
+      const seq = ++asked;
       try {
         const r = await fetch(location.href, { headers: { Accept: "text/html" } });
-        if (!r.ok) return;
+        if (!r.ok || seq < applied) return;
         const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+        if (seq < applied) return;
+        applied = seq;
+        const focused = focusKey(document.activeElement);
         for (const el of $$("[data-live]")) {
           const fresh = doc.getElementById(el.id);
           if (fresh) el.replaceWith(document.adoptNode(fresh));
         }
+        const again = focused && $(focused);
+        if (again && document.activeElement === document.body) again.focus();
         document.body.dataset.redrawn = String(Number(document.body.dataset.redrawn || 0) + 1);
       } catch (_) { /* the next event redraws again */ }
     }, 250);
@@ -60,13 +78,16 @@
     names[companyId] = `company ${companyId}`;
     api("GET", `/api/companies/${companyId}`).then((c) => {
       names[companyId] = c.name;
-      for (const li of $$(`li[data-company="${companyId}"] .job-name`, list)) li.textContent = c.name;
+      for (const li of $$(`li[data-company="${companyId}"]`, list)) {
+        $(".job-name", li).textContent = c.name;
+        $("progress", li).setAttribute("aria-label", `${c.name}: job ${li.dataset.job} progress`);
+      }
     }).catch(() => {});
     return names[companyId];
   }
 
   function count() {
-    const n = $$('li[data-status="pending"], li[data-status="in_progress"], li[data-status="retrying"]', list).length;
+    const n = $$('li[data-status="pending"], li[data-status="in_progress"]', list).length;
     $("#active-count").textContent = String(n);
     $("#active-empty").hidden = list.children.length > 0;
   }
@@ -116,42 +137,60 @@
   function finished(d) {
     const li = jobRow(d.jobId, d.companyId, d.status);
     const note = $(".job-note", li);
+    const name = $(".job-name", li).textContent;
     note.textContent = "";
     if (d.status === "completed") {
       setJob(li, "completed", 100);
+      const found = `${d.newPostings} new posting${d.newPostings === 1 ? "" : "s"}`;
       if (d.newPostings > 0) {
         const a = document.createElement("a");
         a.href = "/postings";
-        a.textContent = `${d.newPostings} new posting${d.newPostings === 1 ? "" : "s"}`;
+        a.textContent = found;
         note.append(a);
       } else {
         note.textContent = "no new postings";
       }
+      say(`${name}: scrape finished, ${d.newPostings > 0 ? found : "no new postings"}.`);
     } else if (d.status === "retrying" || d.status === "deferred") {
       setJob(li, "pending", 0);
       note.textContent = d.error ? `will retry: ${d.error}` : "waiting";
     } else {
       setJob(li, d.status);
       note.textContent = d.error || "";
+      say(`${name}: scrape ${d.status}${d.error ? `: ${d.error}` : ""}.`);
     }
     redraw();
   }
 
-  // After a reconnect, events may have been missed: read the active jobs.
+  // Events may have been missed (before the stream opened, while it was
+  // away, or when it lagged): read the active jobs, and settle rows whose
+  // jobs are no longer active.
   async function resync() {
     try {
       const r = await api("GET", "/api/scraping/active");
-      for (const j of r.activeJobs) setJob(jobRow(j.id, j.companyId, j.status), j.status, j.progress);
+      const active = new Set();
+      for (const j of r.activeJobs) {
+        active.add(String(j.id));
+        setJob(jobRow(j.id, j.companyId, j.status), j.status, j.progress);
+      }
+      for (const li of $$('li[data-status="pending"], li[data-status="in_progress"]', list)) {
+        if (active.has(li.dataset.job)) continue;
+        const j = await api("GET", `/api/scraping/status/${li.dataset.job}`);
+        setJob(li, j.status, j.progress);
+        $(".job-note", li).textContent = j.error || "";
+      }
     } catch (_) { /* shown again at the next event */ }
     redraw();
   }
 
-  if (list && document.body.dataset.user) {
+  // The stream reconnects by itself after a network error; when the
+  // server closed it for good (restart, rate limit), open it again later.
+  function listen(delay) {
     const events = new EventSource("/api/events");
-    let opened = 0;
     events.addEventListener("ready", () => {
       document.body.dataset.live = "on";
-      if (opened++ > 0) resync();
+      delay = 1000;
+      resync();
     });
     events.addEventListener("progress", (e) => {
       const d = JSON.parse(e.data);
@@ -160,7 +199,16 @@
     events.addEventListener("finished", (e) => finished(JSON.parse(e.data)));
     events.addEventListener("postings", () => redraw());
     events.addEventListener("lagged", () => resync());
-    events.addEventListener("error", () => { document.body.dataset.live = "off"; });
+    events.addEventListener("error", () => {
+      document.body.dataset.live = "off";
+      if (events.readyState === EventSource.CLOSED) {
+        setTimeout(() => listen(Math.min(delay * 2, 60000)), delay);
+      }
+    });
+  }
+
+  if (list && document.body.dataset.user) {
+    listen(1000);
     if ($("#health")) setInterval(redraw, 30000);
   }
 
@@ -180,39 +228,68 @@
     if (e.target.matches("input.rank")) showInterval(e.target);
   });
 
+  // Rank changes are saved one at a time per company, the last one wins
+  // (arrow keys send a change per step); a failure puts the slider back.
+  const ranks = new Map();
+  async function saveRank(c, input) {
+    const state = ranks.get(c.id) || { busy: false, saved: c.tr.dataset.savedRank || input.defaultValue };
+    ranks.set(c.id, state);
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      while (input.value !== state.saved) {
+        const wanted = input.value;
+        await api("PUT", `/api/preferences/${c.id}`, { rank: Number(wanted), tracking: true });
+        state.saved = wanted;
+        c.tr.dataset.savedRank = wanted;
+        say(`${c.name}: rank ${wanted}, ${intervals[Number(wanted) - 1] || ""}.`);
+      }
+    } catch (err) {
+      input.value = state.saved;
+      showInterval(input);
+      fail(err);
+    } finally {
+      state.busy = false;
+    }
+  }
+
   document.addEventListener("change", async (e) => {
     const el = e.target;
     const c = companyOf(el);
     if (!c) return;
     const rank = $("input.rank", c.tr);
     const start = $("button.start", c.tr);
+    if (el.matches("input.rank")) {
+      showInterval(el);
+      saveRank(c, el);
+      return;
+    }
+    if (!el.matches("input.track")) return;
+    el.disabled = true;
     try {
-      if (el.matches("input.track")) {
-        if (el.checked) {
-          await api("PUT", `/api/preferences/${c.id}`, { rank: Number(rank.value), tracking: true });
-          say(`Tracking ${c.name} at rank ${rank.value}.`);
-        } else {
-          await api("DELETE", `/api/preferences/${c.id}`);
-          say(`No longer tracking ${c.name}.`);
-        }
-        rank.disabled = !el.checked;
-        start.disabled = !el.checked;
-        c.tr.dataset.saved = String(el.checked);
-      } else if (el.matches("input.rank")) {
-        showInterval(el);
-        await api("PUT", `/api/preferences/${c.id}`, { rank: Number(el.value), tracking: true });
-        say(`${c.name}: rank ${el.value}, ${intervals[Number(el.value) - 1] || ""}.`);
-        c.tr.dataset.savedRank = el.value;
+      if (el.checked) {
+        await api("PUT", `/api/preferences/${c.id}`, { rank: Number(rank.value), tracking: true });
+        say(`Tracking ${c.name} at rank ${rank.value}.`);
+      } else {
+        await api("DELETE", `/api/preferences/${c.id}`);
+        say(`No longer tracking ${c.name}.`);
       }
+      rank.disabled = !el.checked;
+      start.disabled = !el.checked;
+      c.tr.dataset.saved = String(el.checked);
     } catch (err) {
-      if (el.matches("input.track")) el.checked = !el.checked;
+      el.checked = !el.checked;
       fail(err);
+    } finally {
+      el.disabled = false;
+      el.focus();
     }
   });
 
   document.addEventListener("click", async (e) => {
     const button = e.target.closest("button");
-    if (!button || button.type === "submit") return;
+    if (!button || button.type === "submit" || button.disabled) return;
+    button.disabled = true;
     try {
       if (button.matches(".start")) {
         const c = companyOf(button);
@@ -221,9 +298,12 @@
         jobRow(r.jobId, c.id, "pending");
         say(`${c.name}: ${r.message} (job ${r.jobId}).`);
       } else if (button.matches(".retry")) {
-        const r = await api("POST", `/api/scraping/retry/${button.dataset.job}`);
-        jobRow(r.jobId, r.job.companyId, r.job.status);
-        say(`Job ${button.dataset.job} queued again as job ${r.jobId}.`);
+        const asked = button.dataset.job;
+        const r = await api("POST", `/api/scraping/retry/${asked}`);
+        setJob(jobRow(r.jobId, r.job.companyId, r.job.status), r.job.status, 0);
+        say(String(r.jobId) === asked
+          ? `Job ${asked} queued again.`
+          : `The company already has job ${r.jobId} waiting or running; following it instead.`);
         redraw();
       } else if (button.matches(".cancel")) {
         await api("POST", `/api/scraping/cancel/${button.dataset.job}`);
@@ -236,6 +316,8 @@
       }
     } catch (err) {
       fail(err);
+    } finally {
+      button.disabled = false;
     }
   });
 })();

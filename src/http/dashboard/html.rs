@@ -26,6 +26,17 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// JSON for a `<script type="application/json">` block: `<`, `>` and `&`
+/// are written as `\u003c` and so on, so no text (`</script>`, `<!--`) can
+/// end or bend the element; `JSON.parse` reads them back unchanged.
+pub fn json_script(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
 /// A query string component, percent-encoded.
 pub fn query_value(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -75,7 +86,8 @@ pub struct Frame<'a> {
     pub user: &'a User,
     /// Jobs pending or running that the user may see.
     pub active: &'a [Job],
-    /// Names of the companies the user may see, for the live job list.
+    /// Names of the companies with active jobs, for the live job panel
+    /// (the script asks the API for others).
     pub names: &'a BTreeMap<Id, String>,
 }
 
@@ -95,10 +107,7 @@ pub fn page(frame: &Frame, main: &str) -> String {
         Role::User => "user",
         Role::Service => "service",
     };
-    let names = serde_json::to_string(frame.names)
-        .unwrap_or_default()
-        // Inside <script>, only "</" could end the element early.
-        .replace("</", "<\\/");
+    let names = json_script(frame.names);
     let mut active = String::new();
     for job in frame.active {
         active.push_str(&job_row(job, frame.names));
@@ -157,10 +166,11 @@ fn job_row(job: &Job, names: &BTreeMap<Id, String>) -> String {
         .cloned()
         .unwrap_or_else(|| format!("company {}", job.company_id));
     format!(
-        r#"<li data-job="{id}" data-company="{company}" data-status="{status}"><span class="job-name">{name}</span> <span class="job-status">{status}</span><progress max="100" value="{p}" aria-label="{name}: job {id} progress">{p}%</progress><span class="job-pct">{p}%</span><span class="job-note"></span></li>"#,
+        r#"<li data-job="{id}" data-company="{company}" data-status="{status}"><span class="job-name">{name}</span> <span class="job-status">{status_text}</span><progress max="100" value="{p}" aria-label="{name}: job {id} progress">{p}%</progress><span class="job-pct">{p}%</span><span class="job-note"></span></li>"#,
         id = job.id,
         company = job.company_id,
         status = job.status.as_str(),
+        status_text = job.status.as_str().replace('_', " "),
         name = esc(&name),
         p = job.progress,
     )
@@ -212,6 +222,17 @@ mod tests {
             esc(r#"<a href="x" onclick='y'>&</a>"#),
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn json_blocks_cannot_end_their_script() {
+        let v = json_script(&vec!["</script><!--<script>&"]);
+        assert!(
+            !v.contains('<') && !v.contains('>') && !v.contains('&'),
+            "{v}"
+        );
+        let back: Vec<String> = serde_json::from_str(&v).unwrap();
+        assert_eq!(back, ["</script><!--<script>&"]);
     }
 
     #[test]

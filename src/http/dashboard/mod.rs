@@ -110,15 +110,11 @@ async fn sign_in_page() -> Response {
 /// `POST /signin` with the form's `token`: the cookie, then the overview.
 async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     // A form on another site must not sign the browser in as someone else.
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let same = host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, o)| o == h));
-        if !same {
-            return html(
-                StatusCode::FORBIDDEN,
-                html::sign_in(Some("sign in from the appliance's own page")),
-            );
-        }
+    if !same_origin(&headers) {
+        return html(
+            StatusCode::FORBIDDEN,
+            html::sign_in(Some("sign in from the appliance's own page")),
+        );
     }
     let token = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == "token")
@@ -166,7 +162,30 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     resp
 }
 
-async fn sign_out() -> Response {
+/// Whether a form post came from the appliance's own pages: a browser
+/// sends `Origin` with every POST; it must name the host the request was
+/// sent to (directly, or as a proxy or tunnel forwarded it).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Not a browser (curl, a test client): nothing to forge.
+        return true;
+    };
+    let Some((_, host)) = origin.split_once("://") else {
+        return false;
+    };
+    [header::HOST.as_str(), "x-forwarded-host"]
+        .iter()
+        .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .any(|h| h.eq_ignore_ascii_case(host))
+}
+
+async fn sign_out(headers: HeaderMap) -> Response {
+    if !same_origin(&headers) {
+        return html(
+            StatusCode::FORBIDDEN,
+            html::sign_in(Some("sign out from the appliance's own page")),
+        );
+    }
     let mut resp = Redirect::to("/signin").into_response();
     let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&cookie) {

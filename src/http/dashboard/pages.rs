@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::html::{ago, bytes, esc, query_value};
+use super::html::{ago, bytes, esc, json_script, query_value};
 use crate::model::{Company, Id, Job, JobStatus, Preference, Timestamp};
 use crate::status::{StatusReport, human_secs};
 use crate::views::{AttentionView, PostingView};
@@ -147,14 +147,16 @@ pub fn postings_section(
         out.push_str(r#"<p class="muted">No new postings yet. Postings the first scrape of a company finds count as already known.</p></section>"#);
         return out;
     }
-    out.push_str(r#"<div class="scroll"><table><thead><tr><th scope="col">Posting</th><th scope="col">Company</th><th scope="col">Found</th><th scope="col">Match</th></tr></thead><tbody>"#);
+    out.push_str(&format!(
+        r#"<div class="scroll"><table><caption class="sr">{caption}</caption><thead><tr><th scope="col">Posting</th><th scope="col">Company</th><th scope="col">Found</th><th scope="col">Match</th></tr></thead><tbody>"#,
+    ));
     for p in postings {
         let company = names.get(&p.company_id).map_or("", String::as_str);
         let found = Timestamp::parse_rfc3339(&p.first_seen);
         let score = match p.matches.first() {
             None => r#"<span class="muted">not analysed yet</span>"#.to_string(),
             Some(m) => format!(
-                r#"<span class="score s{band}" aria-label="score {s} of 100">{s}</span> <span class="reason">{reason}</span>"#,
+                r#"<span class="score s{band}"><span class="sr">score </span>{s}<span class="sr"> of 100</span></span> <span class="reason">{reason}</span>"#,
                 band = m.score / 34,
                 s = m.score,
                 reason = esc(&m.reason)
@@ -199,7 +201,7 @@ pub fn companies(
 <script type="application/json" id="intervals">{json}</script>"#,
         q = esc(search),
         shown = rows.len(),
-        json = serde_json::to_string(&table).unwrap_or_default(),
+        json = json_script(&table),
     );
     out.push_str(r#"<div class="scroll"><table id="companies"><caption class="sr">Companies</caption><thead><tr><th scope="col">Company</th><th scope="col">Tracking</th><th scope="col">Your rank</th><th scope="col">State</th><th scope="col">Last success</th><th scope="col">Failures</th><th scope="col">Scrape</th></tr></thead><tbody>"#);
     for row in rows {
@@ -234,7 +236,6 @@ pub fn companies(
 }
 
 /// The jobs page's filters, as given.
-#[derive(Default)]
 pub struct JobsQuery {
     pub page: usize,
     pub status: Option<JobStatus>,
@@ -288,7 +289,7 @@ pub fn jobs(p: &JobsPage) -> String {
         out.push_str(r#"<p class="muted">No jobs match.</p></section>"#);
         return out;
     }
-    out.push_str(r#"<div class="scroll"><table><thead><tr><th scope="col">Job</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Progress</th><th scope="col">New links</th><th scope="col">Created</th><th scope="col">Error</th><th scope="col">Action</th></tr></thead><tbody>"#);
+    out.push_str(r#"<div class="scroll"><table><caption class="sr">Jobs</caption><thead><tr><th scope="col">Job</th><th scope="col">Company</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Progress</th><th scope="col">New links</th><th scope="col">Created</th><th scope="col">Error</th><th scope="col">Action</th></tr></thead><tbody>"#);
     for j in p.jobs {
         let name = p.names.get(&j.company_id).map_or("", String::as_str);
         let mine = p.admin || j.requested_by == Some(p.user);
@@ -305,11 +306,12 @@ pub fn jobs(p: &JobsPage) -> String {
         };
         let _ = write!(
             out,
-            r#"<tr data-row-job="{id}" data-status="{status}"><td>{id}</td><td>{name}</td><td>{status}</td><td>{source}</td><td><progress max="100" value="{p}" aria-label="job {id} progress">{p}%</progress></td><td>{new}</td><td>{created}</td><td class="error">{error}</td><td>{action}</td></tr>"#,
+            r#"<tr data-row-job="{id}" data-status="{status}"><td>{id}</td><td>{name}</td><td>{status_text}</td><td>{source}</td><td><progress max="100" value="{p}" aria-label="job {id} progress">{p}%</progress></td><td>{new}</td><td>{created}</td><td class="error">{error}</td><td>{action}</td></tr>"#,
             id = j.id,
             name = esc(name),
             status = j.status.as_str(),
-            source = j.source.as_str(),
+            status_text = j.status.as_str().replace('_', " "),
+            source = j.source.as_str().replace('_', " "),
             p = j.progress,
             new = j.counters.new_links,
             created = ago(Some(j.created), p.now),
@@ -362,7 +364,7 @@ pub fn attention(rows: &[AttentionRow], admin: bool, now: Timestamp) -> String {
     if !admin {
         out.push_str(r#"<p class="muted">An admin can resume a quarantined company once its site is fixed.</p>"#);
     }
-    out.push_str(r#"<div class="scroll"><table><thead><tr><th scope="col">Company</th><th scope="col">Why</th><th scope="col">Since</th><th scope="col">Failures in a row</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead><tbody>"#);
+    out.push_str(r#"<div class="scroll"><table><caption class="sr">Companies needing attention</caption><thead><tr><th scope="col">Company</th><th scope="col">Why</th><th scope="col">Since</th><th scope="col">Failures in a row</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead><tbody>"#);
     for r in rows {
         let since = Timestamp::parse_rfc3339(&r.item.since);
         let action = if admin {
