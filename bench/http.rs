@@ -4,7 +4,8 @@
 //! loopback hosts are scraped over and over at `workers.max_concurrency`
 //! 5; worker throughput is counted in each window and in one without load.
 //!
-//! Then the same two paths at a fixed 5,000 requests/s from an open-loop
+//! Then `/healthz` at a fixed 5,000 requests/s and `/api/scraping/active`
+//! at 1,000 and 5,000 from an open-loop
 //! generator (`openloop.rs`, threads in this process, not the appliance's),
 //! whose latencies count from when each request was due.
 //!
@@ -25,9 +26,8 @@ mod pages;
 const HOSTS: usize = 20;
 const PER_HOST: usize = 10;
 const WINDOW: Duration = Duration::from_secs(15);
-/// The fixed rate of the open-loop windows, and its connections.
-const RATE: f64 = 5000.0;
-const CONNS: usize = 16;
+/// The open-loop generator's connections.
+const CONNS: usize = 8;
 
 /// `wrk` against `url` for the window: (requests/s, p50 ms, p99 ms, non-2xx).
 fn wrk(url: &str, token: Option<&str>) -> (f64, f64, f64, u64) {
@@ -119,21 +119,26 @@ fn main() {
         ))
     });
     let mut fixed = Vec::new();
-    for (path, auth) in [("/healthz", None), ("/api/scraping/active", Some(token))] {
+    for (path, auth, rate) in [
+        ("/healthz", None, 5000.0),
+        ("/api/scraping/active", Some(token), 1000.0),
+        ("/api/scraping/active", Some(token), 5000.0),
+    ] {
         let report = std::cell::RefCell::new(None);
-        let with = throughput(&format!("with {RATE:.0} req/s on {path}"), &|| {
-            *report.borrow_mut() = Some(openloop::run(addr, path, auth, RATE, CONNS, WINDOW));
+        let with = throughput(&format!("with {rate:.0} req/s on {path}"), &|| {
+            *report.borrow_mut() = Some(openloop::run(addr, path, auth, rate, CONNS, WINDOW));
         });
-        fixed.push((path, report.into_inner().unwrap(), with));
+        fixed.push((path, rate, report.into_inner().unwrap(), with));
     }
     binary::stop(child);
-    for (path, r, with) in &fixed {
+    for (path, rate, r, with) in &fixed {
         println!(
-            "  {path} at a fixed {RATE:.0} req/s ({CONNS} connections): {} answered = {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.1} ms, {} non-2xx, {} errors, {:.2} % sent late, generator CPU {:.1} s; worker throughput {:+.1} %",
+            "  {path} at a fixed {rate:.0} req/s ({CONNS} connections): {} answered = {:.0}/s, p50 {:.2} ms, p99 {:.2} ms (from sending: {:.2} ms), p99.9 {:.2} ms, max {:.1} ms, {} non-2xx, {} errors, {:.2} % sent late, generator CPU {:.1} s; worker throughput {:+.1} %",
             r.answered,
             r.rate,
             r.p50_ms,
             r.p99_ms,
+            r.p99_sent_ms,
             r.p999_ms,
             r.max_ms,
             r.non_2xx,

@@ -23,6 +23,9 @@ pub struct Report {
     pub p99_ms: f64,
     pub p999_ms: f64,
     pub max_ms: f64,
+    /// The 99th percentile from when each request was sent: the server's
+    /// share of the latency, without the generator's own delays.
+    pub p99_sent_ms: f64,
     /// Share of requests sent more than 200 µs after they were due: the
     /// generator itself falling behind (it should stay near 0).
     pub late: f64,
@@ -102,6 +105,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 struct Lane {
     latencies: Vec<u32>,
+    service: Vec<u32>,
     non_2xx: u64,
     errors: u64,
     late: u64,
@@ -136,6 +140,7 @@ pub fn run(
                         latencies: Vec::with_capacity(
                             (window.as_secs_f64() / period.as_secs_f64()) as usize + 1,
                         ),
+                        service: Vec::new(),
                         non_2xx: 0,
                         errors: 0,
                         late: 0,
@@ -152,7 +157,8 @@ pub fn run(
                         if due > now {
                             std::thread::sleep(due - now);
                         }
-                        if Instant::now().duration_since(due) > Duration::from_micros(200) {
+                        let sent = Instant::now();
+                        if sent.duration_since(due) > Duration::from_micros(200) {
                             lane.late += 1;
                         }
                         match conn.exchange(request) {
@@ -160,8 +166,13 @@ pub fn run(
                                 if !(200..300).contains(&status) {
                                     lane.non_2xx += 1;
                                 }
-                                let us = Instant::now().duration_since(due).as_micros();
-                                lane.latencies.push(us.min(u32::MAX as u128) as u32);
+                                let done = Instant::now();
+                                let us = |from: Instant| {
+                                    done.duration_since(from).as_micros().min(u32::MAX as u128)
+                                        as u32
+                                };
+                                lane.latencies.push(us(due));
+                                lane.service.push(us(sent));
                             }
                             Err(_) => {
                                 lane.errors += 1;
@@ -181,13 +192,19 @@ pub fn run(
         .flat_map(|l| l.latencies.iter().copied())
         .collect();
     all.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if all.is_empty() {
+    let mut service: Vec<u32> = lanes
+        .iter()
+        .flat_map(|l| l.service.iter().copied())
+        .collect();
+    service.sort_unstable();
+    let at = |sorted: &[u32], p: f64| -> f64 {
+        if sorted.is_empty() {
             return f64::NAN;
         }
-        let i = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
-        all[i] as f64 / 1000.0
+        let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+        sorted[i] as f64 / 1000.0
     };
+    let pct = |p: f64| at(&all, p);
     let answered = all.len() as u64;
     Report {
         answered,
@@ -198,6 +215,7 @@ pub fn run(
         p99_ms: pct(0.99),
         p999_ms: pct(0.999),
         max_ms: pct(1.0),
+        p99_sent_ms: at(&service, 0.99),
         late: lanes.iter().map(|l| l.late).sum::<u64>() as f64 / answered.max(1) as f64,
         cpu_secs: lanes.iter().map(|l| l.cpu.as_secs_f64()).sum(),
     }

@@ -60,6 +60,55 @@ pub enum AppError {
     Task(String),
 }
 
+/// How much nicer than the HTTP server the appliance's work runs.
+const WORK_NICE: libc::c_int = 5;
+
+/// Run the calling thread (a thread of the main runtime: scheduler,
+/// workers, their blocking pool, the headless browser they start) at a
+/// lower priority than the HTTP server's thread and the rest of the
+/// machine (sshd, cloudflared), so health checks and the operator's shell
+/// answer promptly while scrapes saturate the CPU. Scrapes lose nothing
+/// when the CPU is idle: niceness only orders who runs first.
+pub fn yield_to_server() {
+    // On Linux, PRIO_PROCESS with id 0 sets the calling thread's niceness
+    // only. Raising it needs no privilege; failing it changes nothing.
+    // SAFETY: a plain system call with constant arguments.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, WORK_NICE);
+    }
+}
+
+/// Serve HTTP from a thread and runtime of its own until `cancel`.
+///
+/// Scrapes parse pages on the main runtime's threads; sharing them, a
+/// health check from the tunnel would wait behind a parse. On its own
+/// thread, which sleeps between requests, the kernel's scheduler lets the
+/// server in as soon as a request arrives. The thread is started from the
+/// main thread, so it keeps normal priority (see [`yield_to_server`]).
+fn serve_http(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    cancel: CancellationToken,
+) -> Result<std::thread::JoinHandle<std::io::Result<()>>, AppError> {
+    let task = |e: std::io::Error| AppError::Task(format!("cannot start the HTTP server: {e}"));
+    // A tokio socket belongs to the runtime that made it: hand it over as
+    // a plain one.
+    let listener = listener.into_std().map_err(task)?;
+    std::thread::Builder::new()
+        .name("scoutly-http".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .thread_name("scoutly-http-blocking")
+                .build()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                http::serve(listener, state, async move { cancel.cancelled().await }).await
+            })
+        })
+        .map_err(task)
+}
+
 /// How to run.
 pub struct RunOptions {
     pub config: Config,
@@ -263,11 +312,12 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         events: events.clone(),
         shutdown: cancel.clone(),
     };
-    let c = cancel.clone();
+    let server = serve_http(http_listener, state, cancel.clone())?;
     tracker.spawn(async move {
-        if let Err(e) = http::serve(http_listener, state, async move { c.cancelled().await }).await
-        {
-            tracing::error!(error = %e, "HTTP server stopped");
+        match tokio::task::spawn_blocking(move || server.join()).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::error!(error = %e, "HTTP server stopped"),
+            _ => tracing::error!("the HTTP server's thread panicked"),
         }
     });
 

@@ -51,6 +51,7 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
+                .on_thread_start(crate::app::yield_to_server)
                 .build()
                 .context("cannot start the async runtime")?;
             return runtime
