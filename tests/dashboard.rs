@@ -333,13 +333,19 @@ async fn shot(page: &Page, name: &str) {
         .unwrap();
 }
 
-/// Open `path` and wait until the page's live updates are connected.
+/// Open `path` and wait until the page's live updates are connected and
+/// it has caught up with them (a redraw replaces the live sections, and
+/// with them any element found before).
 async fn open(page: &Page, base: &str, path: &str) {
     page.goto(format!("{base}{path}")).await.unwrap();
+    settled(page).await;
+}
+
+async fn settled(page: &Page) {
     until(
         page,
-        "the live connection",
-        "document.body.dataset.live === 'on'",
+        "the live connection, caught up",
+        "document.body.dataset.live === 'on' && document.body.dataset.synced",
     )
     .await;
 }
@@ -386,7 +392,7 @@ fn the_dashboard_in_a_real_browser() {
             .unwrap();
         page.wait_for_navigation().await.unwrap();
         until(&page, "the overview", "document.title.startsWith('Overview')").await;
-        until(&page, "the live connection", "document.body.dataset.live === 'on'").await;
+        settled(&page).await;
         assert!(text(&page, "document.querySelector('#health').innerText").await.contains("Queue"));
         shot(&page, "2-overview").await;
 

@@ -38,7 +38,6 @@
   // HTML is only ever written by the server. Calls close together make one;
   // an answer older than one already applied is dropped. Keyboard focus
   // stays on the same control when it is still there.
-  let redrawTimer = null;
   let asked = 0;
   let applied = 0;
   function focusKey(el) {
@@ -49,27 +48,37 @@
     const attr = tagged.dataset.job ? "data-job" : "data-company";
     return `[${attr}="${CSS.escape(tagged.getAttribute(attr))}"] .${CSS.escape(el.className.split(" ")[0])}`;
   }
+  // Returns a promise that settles once the redraw is applied (or failed).
+  let pending = null;
   function redraw() {
-    if (redrawTimer || !$("[data-live]")) return;
-    redrawTimer = setTimeout(async () => {
-      redrawTimer = null;
-      const seq = ++asked;
-      try {
-        const r = await fetch(location.href, { headers: { Accept: "text/html" } });
-        if (!r.ok || seq < applied) return;
-        const doc = new DOMParser().parseFromString(await r.text(), "text/html");
-        if (seq < applied) return;
-        applied = seq;
-        const focused = focusKey(document.activeElement);
-        for (const el of $$("[data-live]")) {
-          const fresh = doc.getElementById(el.id);
-          if (fresh) el.replaceWith(document.adoptNode(fresh));
+    if (!$("[data-live]")) return Promise.resolve();
+    if (pending) return pending;
+    pending = new Promise((resolve) => {
+      setTimeout(async () => {
+        pending = null;
+        const seq = ++asked;
+        try {
+          const r = await fetch(location.href, { headers: { Accept: "text/html" } });
+          if (!r.ok || seq < applied) return;
+          const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+          if (seq < applied) return;
+          applied = seq;
+          const focused = focusKey(document.activeElement);
+          for (const el of $$("[data-live]")) {
+            const fresh = doc.getElementById(el.id);
+            if (fresh) el.replaceWith(document.adoptNode(fresh));
+          }
+          const again = focused && $(focused);
+          if (again && document.activeElement === document.body) again.focus();
+          document.body.dataset.redrawn = String(Number(document.body.dataset.redrawn || 0) + 1);
+        } catch (_) {
+          /* the next event redraws again */
+        } finally {
+          resolve();
         }
-        const again = focused && $(focused);
-        if (again && document.activeElement === document.body) again.focus();
-        document.body.dataset.redrawn = String(Number(document.body.dataset.redrawn || 0) + 1);
-      } catch (_) { /* the next event redraws again */ }
-    }, 250);
+      }, 250);
+    });
+    return pending;
   }
 
   // ---- the live job panel ----
@@ -180,7 +189,9 @@
         $(".job-note", li).textContent = j.error || "";
       }
     } catch (_) { /* shown again at the next event */ }
-    redraw();
+    await redraw();
+    // Counts finished resyncs: the page is up to date with the stream.
+    document.body.dataset.synced = String(Number(document.body.dataset.synced || 0) + 1);
   }
 
   // The stream reconnects by itself after a network error; when the
