@@ -2,7 +2,7 @@
 //! matches. Tokens are compared by hash lookup, never stored in clear.
 //!
 //! The dashboard's browser sends the same token in an `HttpOnly`,
-//! `SameSite=Strict` cookie instead (an `EventSource` cannot set headers).
+//! `SameSite=Lax` cookie instead (an `EventSource` cannot set headers).
 //! A request that changes something with the cookie alone must also carry
 //! [`DASHBOARD`], a header no cross-site form can send, so a page on
 //! another site cannot act with the cookie.

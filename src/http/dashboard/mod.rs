@@ -2,7 +2,7 @@
 //! script, no build step and nothing loaded from another host.
 //!
 //! Signing in checks a token and keeps it in an `HttpOnly`,
-//! `SameSite=Strict` cookie, which the JSON API also accepts (see
+//! `SameSite=Lax` cookie, which the JSON API also accepts (see
 //! `auth`); the pages read the store exactly as the API does, through the
 //! same visibility rules, and every action the page offers is a call to
 //! the JSON API. Live updates come from `/api/events`; a section marked
@@ -35,7 +35,11 @@ use pages::{AttentionRow, CompanyRow, JobsPage, JobsQuery};
 const MAX_COMPANIES: usize = 200;
 /// Jobs per history page.
 const JOBS_PER_PAGE: usize = 20;
-/// How long the sign-in cookie lasts.
+/// How long the sign-in cookie lasts. It is `SameSite=Lax`, not `Strict`:
+/// a link from a notification opens the dashboard signed in, and the only
+/// cross-site requests that carry it are top-level GETs of pages, which
+/// change nothing and whose answers the other site cannot read; anything
+/// that changes state also needs the dashboard's own header.
 const SESSION_SECS: u64 = 30 * 86400;
 
 const SCRIPT: &str = include_str!("app.js");
@@ -152,7 +156,7 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .get("x-forwarded-proto")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let cookie = format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}{}",
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECS}{}",
         if https { "; Secure" } else { "" }
     );
     let mut resp = Redirect::to("/").into_response();
@@ -187,7 +191,7 @@ async fn sign_out(headers: HeaderMap) -> Response {
         );
     }
     let mut resp = Redirect::to("/signin").into_response();
-    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let cookie = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
