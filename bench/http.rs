@@ -18,6 +18,8 @@ use scoutly::model::Role;
 
 #[path = "binary.rs"]
 mod binary;
+#[path = "cpu.rs"]
+mod cpu;
 #[path = "openloop.rs"]
 mod openloop;
 #[path = "pages.rs"]

@@ -11,6 +11,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use super::cpu::thread_cpu;
+
 pub struct Report {
     /// Requests answered, and answered with a status other than 2xx.
     pub answered: u64,
@@ -31,17 +33,6 @@ pub struct Report {
     pub late: f64,
     /// CPU the generator's threads used, seconds.
     pub cpu_secs: f64,
-}
-
-/// CPU time of the calling thread.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a valid clock id and a pointer to a live timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 struct Conn {

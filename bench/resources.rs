@@ -17,15 +17,9 @@ use scoutly::resources::controller::{Controller, ControllerConfig, Readings, Usa
 use scoutly::resources::sampler::Sampler;
 use scoutly::resources::tree;
 
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a valid clock id and a writable timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::thread_cpu;
 
 /// CPU time per call of `f`, over `n` calls.
 fn per_call(n: u32, mut f: impl FnMut()) -> Duration {

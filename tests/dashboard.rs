@@ -245,31 +245,85 @@ fn chromium() -> PathBuf {
         .expect("chromium is on PATH (apt-get install chromium)")
 }
 
-async fn launch() -> (Browser, tokio::task::JoinHandle<()>, tempfile::TempDir) {
-    let profile = tempfile::tempdir().unwrap();
-    let running_as_root = unsafe { libc::geteuid() } == 0;
-    let mut config = BrowserConfig::builder()
-        .chrome_executable(chromium())
-        .user_data_dir(profile.path())
-        .window_size(1280, 900)
-        .viewport(None)
-        .args([
-            "disable-gpu",
-            "disable-quic",
-            "no-first-run",
-            "disable-background-networking",
-            "disable-component-update",
-            "disable-sync",
-            "disable-dev-shm-usage",
-        ]);
-    if running_as_root {
-        config = config.no_sandbox();
+/// Headless Chromium with a fresh profile, and the task carrying its
+/// DevTools connection.
+struct Chrome {
+    browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    _profile: tempfile::TempDir,
+}
+
+impl Chrome {
+    async fn launch() -> Chrome {
+        let profile = tempfile::tempdir().unwrap();
+        let running_as_root = unsafe { libc::geteuid() } == 0;
+        let mut config = BrowserConfig::builder()
+            .chrome_executable(chromium())
+            .user_data_dir(profile.path())
+            .window_size(1280, 900)
+            .viewport(None)
+            .args([
+                "disable-gpu",
+                "disable-quic",
+                "no-first-run",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+                "disable-dev-shm-usage",
+            ]);
+        if running_as_root {
+            config = config.no_sandbox();
+        }
+        let (browser, mut handler) = Browser::launch(config.build().unwrap())
+            .await
+            .expect("chromium starts (apt-get install chromium)");
+        let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Chrome {
+            browser,
+            handler,
+            _profile: profile,
+        }
     }
-    let (browser, mut handler) = Browser::launch(config.build().unwrap())
+
+    async fn close(mut self) {
+        self.browser.close().await.unwrap();
+        let _ = self.browser.wait().await;
+        self.handler.abort();
+    }
+}
+
+/// The runtime a browser test drives Chromium from.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// From the sign-in form, typing the token, to the overview caught up with
+/// its live updates.
+async fn sign_in(page: &Page, token: &str) {
+    until(page, "the sign-in form", "document.querySelector('#token')").await;
+    page.find_element("#token")
         .await
-        .expect("chromium starts (apt-get install chromium)");
-    let task = tokio::spawn(async move { while handler.next().await.is_some() {} });
-    (browser, task, profile)
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(token)
+        .await
+        .unwrap()
+        .press_key("Enter")
+        .await
+        .unwrap();
+    until(
+        page,
+        "the overview",
+        "document.title.startsWith('Overview')",
+    )
+    .await;
+    settled(page).await;
 }
 
 /// Wait until the JavaScript condition `cond` holds in the page: checked
@@ -313,6 +367,16 @@ async fn until(page: &Page, what: &str, cond: &str) {
             .unwrap_or_default();
         panic!("timed out waiting for {what}\n--- page ---\n{html}");
     }
+}
+
+/// Click the element `selector` finds, as a mouse would.
+async fn click(page: &Page, selector: impl Into<String>) {
+    page.find_element(selector)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn text(page: &Page, expr: &str) -> String {
@@ -365,47 +429,24 @@ fn preference(w: &World, company: &str) -> Option<Value> {
 fn the_dashboard_in_a_real_browser() {
     let w = world();
     let base = format!("http://{}", w.app.addr.unwrap());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (mut browser, handler, _profile) = launch().await;
-        let page = browser.new_page(format!("{base}/")).await.unwrap();
+    runtime().block_on(async {
+        let chrome = Chrome::launch().await;
+        let page = chrome.browser.new_page(format!("{base}/")).await.unwrap();
 
         // Sign in.
         until(&page, "the sign-in form", "document.querySelector('#token')").await;
         assert!(page.url().await.unwrap().unwrap().ends_with("/signin"));
         shot(&page, "1-signin").await;
-        page.find_element("#token")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap()
-            .type_str(&w.ann)
-            .await
-            .unwrap()
-            .press_key("Enter")
-            .await
-            .unwrap();
-        page.wait_for_navigation().await.unwrap();
-        until(&page, "the overview", "document.title.startsWith('Overview')").await;
-        settled(&page).await;
-        assert!(text(&page, "document.querySelector('#health').innerText").await.contains("Queue"));
+        sign_in(&page, &w.ann).await;
+        let health = text(&page, "document.querySelector('#health').innerText").await;
+        assert!(health.contains("running"), "{health}");
         shot(&page, "2-overview").await;
 
         // Track Globex with its switch.
         open(&page, &base, "/companies").await;
         let globex = w.ids["Globex"];
         assert_eq!(preference(&w, "Globex"), None);
-        page.find_element(format!("#track-{globex}"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&page, format!("#track-{globex}")).await;
         until(
             &page,
             "Globex saved as tracked",
@@ -438,12 +479,7 @@ fn the_dashboard_in_a_real_browser() {
                 &[(1, "Backend Engineer"), (2, "Designer"), (3, "Staff Engineer")],
             ),
         );
-        page.find_element(format!("tr[data-company=\"{acme}\"] button.start"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&page, format!("tr[data-company=\"{acme}\"] button.start")).await;
         let row = format!("#active-list li[data-company=\"{acme}\"]");
         until(&page, "Acme's job in the live panel", &format!("document.querySelector('{row}')")).await;
         until(
@@ -459,12 +495,7 @@ fn the_dashboard_in_a_real_browser() {
         shot(&page, "3-companies").await;
 
         // Its link leads to the new posting.
-        page.find_element(format!("{row} .job-note a"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&page, format!("{row} .job-note a")).await;
         page.wait_for_navigation().await.unwrap();
         until(&page, "the postings page", "document.title.startsWith('Postings')").await;
         let listed = text(&page, "document.querySelector('#postings').innerText").await;
@@ -483,12 +514,7 @@ fn the_dashboard_in_a_real_browser() {
         );
         open(&page, &base, "/companies").await;
         let broken = w.ids["Broken"];
-        page.find_element(format!("tr[data-company=\"{broken}\"] button.start"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&page, format!("tr[data-company=\"{broken}\"] button.start")).await;
         let row = format!("#active-list li[data-company=\"{broken}\"]");
         until(
             &page,
@@ -507,12 +533,7 @@ fn the_dashboard_in_a_real_browser() {
                 .count()
         };
         let before = failures();
-        page.find_element(format!("button.retry[data-job=\"{failed}\"]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&page, format!("button.retry[data-job=\"{failed}\"]")).await;
         until(
             &page,
             "the retry confirmed",
@@ -541,9 +562,7 @@ fn the_dashboard_in_a_real_browser() {
         assert!(width <= 390, "the page is {width} px wide on a 390 px screen");
         shot(&page, "7-overview-phone").await;
 
-        browser.close().await.unwrap();
-        let _ = browser.wait().await;
-        handler.abort();
+        chrome.close().await;
     });
 }
 
@@ -576,38 +595,10 @@ fn an_admin_resumes_a_quarantined_company_from_the_attention_page() {
     });
     site.set("/down/careers", careers_page("down", &[(1, "Engineer")]));
     let base = format!("http://{}", app.addr.unwrap());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (mut browser, handler, _profile) = launch().await;
-        let page = browser.new_page(format!("{base}/signin")).await.unwrap();
-        until(
-            &page,
-            "the sign-in form",
-            "document.querySelector('#token')",
-        )
-        .await;
-        page.find_element("#token")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap()
-            .type_str(&root)
-            .await
-            .unwrap()
-            .press_key("Enter")
-            .await
-            .unwrap();
-        until(
-            &page,
-            "the overview",
-            "document.title.startsWith('Overview')",
-        )
-        .await;
+    runtime().block_on(async {
+        let chrome = Chrome::launch().await;
+        let page = chrome.browser.new_page(format!("{base}/signin")).await.unwrap();
+        sign_in(&page, &root).await;
         open(&page, &base, "/attention").await;
         let row = format!("#attention tr[data-company=\"{down}\"]");
         let shown = text(&page, &format!("document.querySelector('{row}').innerText")).await;
@@ -617,12 +608,7 @@ fn an_admin_resumes_a_quarantined_company_from_the_attention_page() {
         );
         shot(&page, "8-attention-admin").await;
         let redrawn = text(&page, "document.body.dataset.redrawn || '0'").await;
-        page.find_element(format!("{row} button.resume"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&page, format!("{row} button.resume")).await;
         until(
             &page,
             "the resume confirmed",
@@ -638,9 +624,7 @@ fn an_admin_resumes_a_quarantined_company_from_the_attention_page() {
             ),
         )
         .await;
-        browser.close().await.unwrap();
-        let _ = browser.wait().await;
-        handler.abort();
+        chrome.close().await;
     });
     assert_ne!(
         app.json(&["company", "show", "Down"])["state"],

@@ -118,15 +118,7 @@ pub fn page(frame: &Frame, main: &str) -> String {
         " hidden"
     };
     format!(
-        r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Scoutly</title>
-<link rel="stylesheet" href="/assets/style.css">
-<script src="/assets/app.js" defer></script>
-</head>
+        r##"{head}
 <body data-user="{uid}" data-role="{role}">
 <a class="skip" href="#main">Skip to content</a>
 <header>
@@ -151,6 +143,7 @@ pub fn page(frame: &Frame, main: &str) -> String {
 </body>
 </html>
 "##,
+        head = head(frame.title, true),
         title = esc(frame.title),
         uid = frame.user.id,
         name = esc(&frame.user.name),
@@ -187,14 +180,7 @@ pub fn sign_in(problem: Option<&str>) -> String {
         })
         .unwrap_or_default();
     format!(
-        r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Scoutly</title>
-<link rel="stylesheet" href="/assets/style.css">
-</head>
+        r##"{head}
 <body class="signin">
 <main id="main">
 <h1>Scoutly</h1>
@@ -208,7 +194,28 @@ pub fn sign_in(problem: Option<&str>) -> String {
 </main>
 </body>
 </html>
-"##
+"##,
+        head = head("Sign in", false),
+    )
+}
+
+/// The document's start and `<head>`; `script` adds the dashboard's script.
+fn head(title: &str, script: bool) -> String {
+    let script = if script {
+        "\n<script src=\"/assets/app.js\" defer></script>"
+    } else {
+        ""
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{} · Scoutly</title>
+<link rel="stylesheet" href="/assets/style.css">{script}
+</head>"#,
+        esc(title)
     )
 }
 
