@@ -28,6 +28,7 @@ use crate::notify::Deliverer;
 use crate::queue::Queue;
 use crate::resources::monitor::Monitor;
 use crate::scheduler::{PassSettings, Scheduler, SchedulerState};
+use crate::service::{Notifier, watchdog};
 use crate::status::{self, Live};
 use crate::store::Store;
 use crate::worker::analysis::AnalysisWorker;
@@ -235,6 +236,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         wake_outbox.clone(),
     )
     .map_err(AppError::Task)?;
+    let beat = Arc::new(crate::worker::Beat::default());
     let pipeline = Arc::new(Pipeline {
         queue: queue.clone(),
         fetcher,
@@ -246,6 +248,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         wake_analysis,
         wake_outbox: wake_outbox.clone(),
         events: events.clone(),
+        beat: beat.clone(),
     });
     let pool = WorkerPool {
         pipeline,
@@ -328,6 +331,20 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         cancel.clone(),
     ));
 
+    // Ready: the store is open, the servers are bound, the work has begun.
+    let notifier = Arc::new(Notifier::from_env(&crate::config::ProcessEnv));
+    notifier.ready(&format!("serving on http://{listen}"));
+    tracker.spawn(watchdog::run(
+        notifier.clone(),
+        watchdog::Vitals {
+            live: live.clone(),
+            pool: beat.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+        },
+        cancel.clone(),
+    ));
+
     tracing::info!(%listen, data_dir = %paths.data_dir.display(), workers = config.workers.max_concurrency, "scoutly is running");
     println!(
         "scoutly is running: status at http://{listen}/status; `scoutly status` shows it here"
@@ -338,6 +355,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         "shutting down: no new jobs; in-flight jobs get {:?}",
         config.workers.shutdown_grace
     );
+    notifier.stopping();
     cancel.cancel();
     tracker.close();
     let deadline = config.workers.shutdown_grace + Duration::from_secs(5);

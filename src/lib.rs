@@ -28,6 +28,7 @@ pub mod outbound;
 pub mod queue;
 pub mod resources;
 pub mod scheduler;
+pub mod service;
 pub mod status;
 pub mod store;
 pub mod views;

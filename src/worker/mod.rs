@@ -33,6 +33,24 @@ use crate::resources::gate::Gate;
 /// Longest idle wait before looking at the queue again.
 const IDLE_POLL: Duration = Duration::from_secs(30);
 
+/// When the worker pool last showed it is alive, for the watchdog: every
+/// worker loop round (at least every [`IDLE_POLL`], also while held back)
+/// and every heartbeat of a running job.
+#[derive(Debug, Default)]
+pub struct Beat(std::sync::atomic::AtomicI64);
+
+impl Beat {
+    pub fn beat(&self, now: crate::model::Timestamp) {
+        self.0
+            .store(now.millis(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn last(&self) -> Option<crate::model::Timestamp> {
+        let ms = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        (ms > 0).then(|| crate::model::Timestamp::from_millis(ms))
+    }
+}
+
 #[derive(Clone)]
 pub struct WorkerPool {
     pub pipeline: Arc<Pipeline>,
@@ -60,19 +78,22 @@ impl WorkerPool {
 
     async fn worker(self, n: usize, cancel: CancellationToken) {
         tracing::debug!(worker = n, "worker started");
-        while !cancel.is_cancelled() {
+        'work: while !cancel.is_cancelled() {
             // Register interest before looking, so an enqueue between the
             // look and the wait is not missed.
             let notified = self.work_available.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let permit = tokio::select! {
-                _ = cancel.cancelled() => break,
-                p = self.jobs.acquire() => match p {
-                    Some(p) => p,
-                    None => break,
-                },
+            // While held back (limit 0: paused, overheated), keep beating.
+            let permit = loop {
+                self.pipeline.beat.beat(self.clock.now());
+                tokio::select! {
+                    _ = cancel.cancelled() => break 'work,
+                    p = self.jobs.acquire() => break p,
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                }
             };
+            let Some(permit) = permit else { break };
             match self.try_claim().await {
                 Ok(Some(job)) => {
                     self.pipeline.run(job, &cancel, self.grace).await;

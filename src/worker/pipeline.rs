@@ -63,6 +63,8 @@ pub struct Pipeline {
     pub wake_outbox: Arc<tokio::sync::Notify>,
     /// Live events for `/api/events`.
     pub events: crate::events::Bus,
+    /// Shows the watchdog the pool is alive.
+    pub beat: Arc<super::Beat>,
 }
 
 /// How often a running job checks that it still holds its claim.
@@ -172,6 +174,7 @@ impl Pipeline {
         let mut shown = None;
         loop {
             tokio::time::sleep(tick).await;
+            self.beat.beat(self.clock.now());
             if !self.still_ours(job).await {
                 return;
             }
