@@ -93,6 +93,14 @@ pub enum Command {
     },
     /// Run one scheduler pass now (for cron/anacron setups).
     Enqueue,
+    /// Copy the database, consistently, into DIR as
+    /// scoutly-<UTC time>.redb, while the appliance runs or not.
+    Backup {
+        dir: std::path::PathBuf,
+        /// Keep only the newest N backups in DIR (default: keep all).
+        #[arg(long)]
+        keep: Option<usize>,
+    },
     /// Explain what a scrape of URL would do and find, storing nothing.
     Check {
         /// A careers page URL.

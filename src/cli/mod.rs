@@ -4,6 +4,7 @@
 //! directly against the database file.
 
 mod args;
+mod backup;
 mod output;
 
 use std::path::Path;
@@ -172,6 +173,10 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             cmd: None,
         } => Request::Outbox { dead, limit },
         Command::Enqueue => Request::Enqueue,
+        Command::Backup { dir, keep } => {
+            let flag = cli.config.as_deref();
+            return backup::run(&paths, flag, env, &dir, keep, json);
+        }
     };
     let kind = output::Kind::of(&request);
     let value = execute(&paths, cli.config.as_deref(), env, request)?;
@@ -320,7 +325,7 @@ fn company_request(c: CompanyCmd) -> Request {
 }
 
 /// Through the running appliance if there is one, else directly.
-fn execute(
+pub(crate) fn execute(
     paths: &Paths,
     config_flag: Option<&Path>,
     env: &dyn Env,

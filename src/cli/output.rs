@@ -52,7 +52,7 @@ impl Kind {
             Request::OutboxRetry { .. } => Kind::Outbox,
             Request::CompanyForUrl { .. } | Request::SnapshotNew { .. } => Kind::Raw,
             Request::StatusText => Kind::Text,
-            Request::Status => Kind::Raw,
+            Request::Status | Request::Backup => Kind::Raw,
         }
     }
 }

@@ -359,6 +359,19 @@ impl Control {
             } => self.postings(user, since, limit, include_baseline, min_score),
             Request::Outbox { dead, limit } => self.outbox(dead, limit),
             Request::OutboxRetry { id } => self.outbox_retry(id),
+            Request::Backup => {
+                let dest = self
+                    .store
+                    .path()
+                    .with_file_name(format!("backup-{}.partial", now.millis()));
+                let stats = self.store.backup(&dest)?;
+                Ok(json!({
+                    "path": dest.display().to_string(),
+                    "rows": stats.rows,
+                    "bytes": stats.bytes,
+                    "at": now.to_rfc3339(),
+                }))
+            }
             Request::Enqueue => {
                 let settings = PassSettings::from_config(&self.config);
                 let report = run_pass(&self.store, now, &settings, JobSource::Scheduled)?;

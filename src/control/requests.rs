@@ -90,6 +90,9 @@ pub enum Request {
         #[serde(default)]
         min_score: Option<i64>,
     },
+    /// A consistent copy of the database, written next to it (the caller
+    /// moves it where it belongs).
+    Backup,
     /// Notifications waiting, or (`dead`) given up.
     Outbox {
         #[serde(default)]

@@ -13,6 +13,7 @@
 //! - Ids come from per-table counters in `meta` and are never reused.
 
 mod analysis;
+pub mod backup;
 pub mod codec;
 mod companies;
 mod health;
