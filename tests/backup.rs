@@ -127,8 +127,19 @@ fn backups_while_jobs_run_are_consistent_and_rotated() {
     assert_eq!(app.stop(), 0);
     let out = app.json(&["backup", &dir_arg]);
     let copy = check(Path::new(out["path"].as_str().unwrap()));
-    let live = check(&app.data_dir().join("scoutly.redb"));
+    let live_path = app.data_dir().join("scoutly.redb");
+    let live = check(&live_path);
     assert_eq!(copy, live);
+    // Every table, row for row.
+    let rows = store::backup::table_rows(&live_path).unwrap();
+    assert!(
+        rows.iter().filter(|(_, n)| *n > 0).count() >= 10,
+        "{rows:?}"
+    );
+    assert_eq!(
+        store::backup::table_rows(Path::new(out["path"].as_str().unwrap())).unwrap(),
+        rows
+    );
     assert_eq!(backups(&dir).len(), 4, "no --keep: nothing removed");
 }
 

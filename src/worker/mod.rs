@@ -34,7 +34,7 @@ use crate::resources::gate::Gate;
 const IDLE_POLL: Duration = Duration::from_secs(30);
 
 /// When the worker pool last showed it is alive, for the watchdog: every
-/// worker loop round (at least every [`IDLE_POLL`], also while held back)
+/// worker loop round (at least every 30 s, also while held back)
 /// and every heartbeat of a running job.
 #[derive(Debug, Default)]
 pub struct Beat(std::sync::atomic::AtomicI64);
