@@ -1,4 +1,5 @@
-//! The appliance as a systemd service: the unit files pass
+//! The appliance as a systemd service: the unit files (and the Cloudflare
+//! Tunnel's) pass
 //! `systemd-analyze verify` and score an exposure of 3.0 or lower in
 //! `systemd-analyze security`, and the real binary speaks the notify
 //! protocol (`READY=1` once it serves, `STATUS=`, `WATCHDOG=1` while alive,
@@ -27,16 +28,21 @@ fn analyze_available() -> bool {
 /// The units with `ExecStart` pointing at the binary under test (verify
 /// checks that the command exists).
 fn units_for_test(dir: &Path) -> Vec<PathBuf> {
+    let tunnel = Path::new(env!("CARGO_MANIFEST_DIR")).join("tunnel");
     [
-        "scoutly.service",
-        "scoutly-backup.service",
-        "scoutly-backup.timer",
+        units().join("scoutly.service"),
+        units().join("scoutly-backup.service"),
+        tunnel.join("cloudflared-scoutly.service"),
+        units().join("scoutly-backup.timer"),
     ]
     .iter()
-    .map(|name| {
-        let text = std::fs::read_to_string(units().join(name)).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, text.replace("/usr/bin/scoutly", BIN)).unwrap();
+    .map(|source| {
+        let text = std::fs::read_to_string(source).unwrap();
+        let path = dir.join(source.file_name().unwrap());
+        let text = text
+            .replace("/usr/bin/scoutly", BIN)
+            .replace("/usr/bin/cloudflared", BIN);
+        std::fs::write(&path, text).unwrap();
         path
     })
     .collect()
@@ -78,7 +84,7 @@ fn unit_files_verify_and_are_hardened() {
         out.status.success() && said.trim().is_empty(),
         "verify: {said}"
     );
-    for unit in &files[..2] {
+    for unit in &files[..3] {
         let out = Command::new("systemd-analyze")
             .args(["security", "--offline=yes", "--no-pager"])
             .arg(unit)
