@@ -93,6 +93,13 @@ pub enum Command {
     },
     /// Run one scheduler pass now (for cron/anacron setups).
     Enqueue,
+    /// Write all state (companies, users, preferences, snapshots, postings,
+    /// jobs, budgets, notifications) to FILE as versioned JSON lines; `-` is
+    /// standard output.
+    Export { file: std::path::PathBuf },
+    /// Read an export into this data directory's database, which must hold
+    /// nothing yet, with the appliance stopped.
+    Import { file: std::path::PathBuf },
     /// Copy the database, consistently, into DIR as
     /// scoutly-<UTC time>.redb, while the appliance runs or not.
     Backup {

@@ -6,6 +6,7 @@
 mod args;
 mod backup;
 mod output;
+mod transfer;
 
 use std::path::Path;
 
@@ -173,6 +174,14 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             cmd: None,
         } => Request::Outbox { dead, limit },
         Command::Enqueue => Request::Enqueue,
+        Command::Export { file } => {
+            let flag = cli.config.as_deref();
+            return transfer::export(&paths, flag, env, &file, json);
+        }
+        Command::Import { file } => {
+            let config = load_config(cli.config.as_deref(), env)?;
+            return transfer::import(&paths, &config, &file, json);
+        }
         Command::Backup { dir, keep } => {
             let flag = cli.config.as_deref();
             return backup::run(&paths, flag, env, &dir, keep, json);

@@ -22,6 +22,7 @@ pub mod outbox;
 mod postings;
 mod schema;
 pub mod tables;
+pub mod transfer;
 mod users;
 
 use std::path::{Path, PathBuf};
