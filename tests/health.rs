@@ -109,6 +109,15 @@ fn a_failing_host_opens_its_circuit_until_quarantined_then_resume_clears_it() {
         "{reason}"
     );
     assert!(reason.contains("--resume"), "{reason}");
+    // `scoutly status` says so at a glance, with the company and its error.
+    let status = app.cli(&["status"]).stdout;
+    assert!(status.contains("health:    ATTENTION ("), "{status}");
+    assert!(status.contains("  ATTENTION Down: "), "{status}");
+    assert!(status.contains("last errors:\n"), "{status}");
+    assert!(
+        !status.contains('\x1b'),
+        "no colours when not on a terminal"
+    );
     // Quarantined: no more scheduled jobs, however many passes run.
     let hits = site.hits("/down/careers");
     let mut passes = std::collections::HashSet::new();

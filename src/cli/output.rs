@@ -71,7 +71,14 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
         return;
     }
     match kind {
-        Kind::Text => print!("{}", v.as_str().unwrap_or_default()),
+        Kind::Text => {
+            let text = v.as_str().unwrap_or_default();
+            if colour_wanted() {
+                print!("{}", colour_status(text));
+            } else {
+                print!("{text}");
+            }
+        }
         Kind::Raw => println!("{}", serde_json::to_string_pretty(v).unwrap_or_default()),
         Kind::Company => company(v),
         Kind::Companies => {
@@ -387,4 +394,61 @@ fn job_line(j: &Value) {
         s(&j["newLinks"]),
         j["error"].as_str().unwrap_or("")
     );
+}
+
+/// Colours only for a person at a terminal, and not when `NO_COLOR` is set
+/// (no-color.org): scripts, pipes and the status files get plain text.
+fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `scoutly status` with ANSI colours: labels bold, the health verdict
+/// green, yellow or red, attention lines red.
+pub fn colour_status(text: &str) -> String {
+    const RESET: &str = "\x1b[0m";
+    let mut out = String::with_capacity(text.len() + 256);
+    for line in text.lines() {
+        let colour = if line.starts_with("health:    OK") {
+            Some("\x1b[1;32m")
+        } else if line.starts_with("health:    STOPPED") {
+            Some("\x1b[1;33m")
+        } else if line.starts_with("health:") || line.trim_start().starts_with("ATTENTION") {
+            Some("\x1b[1;31m")
+        } else {
+            None
+        };
+        match colour {
+            Some(c) => out.push_str(&format!("{c}{line}{RESET}")),
+            None => match line.split_once(':') {
+                // A label at the start of a line: bold.
+                Some((label, rest)) if !line.starts_with(' ') && !label.contains(' ') => {
+                    out.push_str(&format!("\x1b[1m{label}:{RESET}{rest}"))
+                }
+                _ => out.push_str(line),
+            },
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::colour_status;
+
+    #[test]
+    fn health_and_attention_stand_out_and_text_is_unchanged() {
+        let text = "Scoutly 0.1.0: running\nhealth:    ATTENTION (1 alerts)\nqueue:     1 pending\n  ATTENTION Acme: quarantined\n  #12 Acme\n";
+        let c = colour_status(text);
+        assert!(c.contains("\x1b[1;31mhealth:    ATTENTION (1 alerts)\x1b[0m"));
+        assert!(c.contains("\x1b[1mqueue:\x1b[0m     1 pending"));
+        assert!(c.contains("\x1b[1;31m  ATTENTION Acme: quarantined\x1b[0m"));
+        // Without the escape codes it is the same text.
+        let plain = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&c, "");
+        assert_eq!(plain, text);
+        assert!(colour_status("health:    OK\n").starts_with("\x1b[1;32m"));
+    }
 }

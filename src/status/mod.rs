@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use text::{human_secs, render_text};
+pub use text::{Health, human_secs, render_text};
 
 use crate::analyze::budget::{Budget, BudgetView};
 use crate::model::{JobStatus, Timestamp};
@@ -77,6 +77,74 @@ pub struct StatusReport {
     pub companies: CompanyCounts,
     pub postings: PostingCounts,
     pub analysis: AnalysisStatus,
+    /// Companies needing attention, with why (the first few).
+    pub attention: Vec<AttentionLine>,
+    /// The latest scrape errors of companies that are failing now.
+    pub recent_errors: Vec<ErrorLine>,
+}
+
+/// A company that needs attention.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttentionLine {
+    pub company_name: String,
+    pub reason: String,
+    pub since: String,
+}
+
+/// A company's last failed scrape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorLine {
+    pub company_name: String,
+    pub at: String,
+    pub failures_in_a_row: u32,
+    pub error: String,
+}
+
+/// Attention items and errors listed in a report (the counts cover all).
+const MAX_LISTED: usize = 5;
+
+fn attention_lines(
+    companies: &[crate::model::Company],
+    items: &[crate::model::AttentionItem],
+) -> (Vec<AttentionLine>, Vec<ErrorLine>) {
+    let name = |id| {
+        companies
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    };
+    let attention = items
+        .iter()
+        .take(MAX_LISTED)
+        .map(|a| AttentionLine {
+            company_name: name(a.company_id),
+            reason: a.reason.clone(),
+            since: a.since.to_rfc3339(),
+        })
+        .collect();
+    let mut failing: Vec<&crate::model::Company> = companies
+        .iter()
+        .filter(|c| c.health.consecutive_failures > 0 && c.health.last_error.is_some())
+        .collect();
+    failing.sort_by_key(|c| std::cmp::Reverse(c.health.last_attempt));
+    let errors = failing
+        .into_iter()
+        .take(MAX_LISTED)
+        .map(|c| ErrorLine {
+            company_name: c.name.clone(),
+            at: c
+                .health
+                .last_attempt
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            failures_in_a_row: c.health.consecutive_failures,
+            error: c.health.last_error.clone().unwrap_or_default(),
+        })
+        .collect();
+    (attention, errors)
 }
 
 /// The analysis backlog, the AI budget's use and the notification outbox.
@@ -198,6 +266,7 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
         let last_pass = live.and_then(|l| l.scheduler.last_tick()).or(last_pass);
         let resources = live.and_then(|l| l.resources.as_ref()).map(|r| r.view());
         let outbox = store::outbox::counts(rx)?;
+        let (attention_list, recent_errors) = attention_lines(&companies, &attention);
         Ok(StatusReport {
             version: env!("CARGO_PKG_VERSION"),
             running: live.is_some(),
@@ -244,6 +313,8 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
                 outbox_pending: outbox.0,
                 outbox_dead: outbox.1,
             },
+            attention: attention_list,
+            recent_errors,
         })
     })
 }
@@ -257,6 +328,8 @@ impl StatusReport {
             a.company_name.clear();
         }
         self.postings.recent.clear();
+        self.attention.clear();
+        self.recent_errors.clear();
         self.pid = None;
         self.database.clear();
         self

@@ -5,8 +5,42 @@ use std::fmt::Write;
 use super::StatusReport;
 use crate::resources::shared::ResourceView;
 
+/// The report's verdict for an operator at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Ok,
+    /// Something needs a look: alerts, companies needing attention, failed
+    /// jobs, notifications given up.
+    Attention,
+    Stopped,
+}
+
+impl Health {
+    pub fn of(r: &StatusReport) -> Health {
+        let alerts = r.resources.as_ref().is_some_and(|v| !v.alerts.is_empty());
+        if !r.running {
+            Health::Stopped
+        } else if alerts || r.companies.needing_attention > 0 || r.analysis.outbox_dead > 0 {
+            Health::Attention
+        } else {
+            Health::Ok
+        }
+    }
+}
+
 pub fn render_text(r: &StatusReport) -> String {
     let mut s = String::new();
+    let alerts = r.resources.as_ref().map_or(0, |v| v.alerts.len());
+    let health = match Health::of(r) {
+        Health::Ok => "health:    OK".to_string(),
+        Health::Stopped => {
+            "health:    STOPPED (start it: systemctl start scoutly, or scoutly run)".to_string()
+        }
+        Health::Attention => format!(
+            "health:    ATTENTION ({alerts} alerts, {} companies need attention, {} notifications given up)",
+            r.companies.needing_attention, r.analysis.outbox_dead
+        ),
+    };
     let state = if r.running {
         format!(
             "running (PID {}, up {}, listening on {})",
@@ -18,6 +52,7 @@ pub fn render_text(r: &StatusReport) -> String {
         "not running".to_string()
     };
     let _ = writeln!(s, "Scoutly {}: {state}", r.version);
+    let _ = writeln!(s, "{health}");
     let _ = writeln!(s, "database:  {}", r.database);
     let q = &r.queue;
     let _ = writeln!(
@@ -76,6 +111,31 @@ pub fn render_text(r: &StatusReport) -> String {
             "AI budget: {}/{} requests today, {}/{} this minute, {}/{} tokens this minute{paused}",
             b.day_requests, b.rpd, b.minute_requests, b.rpm, b.minute_tokens, b.tpm
         );
+    }
+    if !r.attention.is_empty() {
+        let _ = writeln!(s, "needing attention:");
+        for a in &r.attention {
+            let _ = writeln!(
+                s,
+                "  ATTENTION {}: {} (since {})",
+                truncate(&a.company_name, 24),
+                truncate(&a.reason, 100),
+                a.since
+            );
+        }
+    }
+    if !r.recent_errors.is_empty() {
+        let _ = writeln!(s, "last errors:");
+        for e in &r.recent_errors {
+            let _ = writeln!(
+                s,
+                "  {}  {}  ({} in a row): {}",
+                e.at,
+                truncate(&e.company_name, 24),
+                e.failures_in_a_row,
+                truncate(&e.error, 100)
+            );
+        }
     }
     if !r.active_jobs.is_empty() {
         let _ = writeln!(s, "active jobs:");
