@@ -90,21 +90,29 @@ fn unique(dir: &Path, stamp: &str) -> PathBuf {
     path
 }
 
-/// Copy `from` to `to` through a temporary file in `to`'s directory,
-/// synced before and after the rename.
+/// Copy `from` to `to`, whole or not at all.
 fn place(from: &Path, to: &Path) -> std::io::Result<()> {
-    let tmp = to.with_extension("redb.tmp");
+    let mut src = std::fs::File::open(from)?;
+    write_whole(to, |out| std::io::copy(&mut src, out).map(|_| ()))
+}
+
+/// Write `to` through a temporary file in its directory, synced before and
+/// after the rename: `to` is whole or absent, never half-written.
+pub(super) fn write_whole<T>(
+    to: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let tmp = to.with_extension("partial");
     let result = (|| {
-        let mut src = std::fs::File::open(from)?;
-        let mut out = std::fs::File::create(&tmp)?;
-        std::io::copy(&mut src, &mut out)?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let value = fill(&mut out)?;
         out.flush()?;
-        out.sync_all()?;
+        out.get_ref().sync_all()?;
         std::fs::rename(&tmp, to)?;
-        if let Some(parent) = to.parent() {
+        if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::File::open(parent)?.sync_all()?;
         }
-        Ok(())
+        Ok(value)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -45,22 +45,15 @@ fn write_export(snapshot: &Path, file: &Path, at: &str) -> anyhow::Result<u64> {
         let mut out = BufWriter::new(std::io::stdout().lock());
         return Ok(store.read(|rx| transfer::export(rx, at, &mut out))?);
     }
-    // Written beside the target and renamed: FILE is whole or absent.
-    let tmp = file.with_extension("partial");
-    let rows = (|| -> anyhow::Result<u64> {
-        let f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut out = BufWriter::new(f);
-        let rows = store.read(|rx| transfer::export(rx, at, &mut out))?;
-        let f = out.into_inner().context("cannot write the export")?;
-        f.sync_all().context("cannot write the export")?;
-        std::fs::rename(&tmp, file).with_context(|| format!("cannot write {}", file.display()))?;
-        Ok(rows)
-    })();
-    if rows.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    rows
+    // FILE is whole or absent. The export's own errors pass through the
+    // writer as I/O errors with their message.
+    let rows = super::backup::write_whole(file, |out| {
+        store
+            .read(|rx| transfer::export(rx, at, out))
+            .map_err(std::io::Error::other)
+    })
+    .with_context(|| format!("cannot write the export {}", file.display()))?;
+    Ok(rows)
 }
 
 pub fn import(

@@ -27,6 +27,18 @@ impl Env for ProcessEnv {
 #[derive(Debug, Default, Clone)]
 pub struct MapEnv(pub HashMap<String, String>);
 
+impl MapEnv {
+    /// An environment of exactly these variables.
+    pub fn of(pairs: &[(&str, &str)]) -> MapEnv {
+        MapEnv(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+}
+
 impl Env for MapEnv {
     fn var(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned()
@@ -120,12 +132,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> MapEnv {
-        MapEnv(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        MapEnv::of(pairs)
     }
 
     #[test]

@@ -109,12 +109,7 @@ mod tests {
     use crate::config::MapEnv;
 
     fn env(pairs: &[(&str, &str)]) -> MapEnv {
-        MapEnv(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
+        MapEnv::of(pairs)
     }
 
     #[test]
