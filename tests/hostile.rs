@@ -46,6 +46,9 @@ fn page(extra_headers: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Serves one request per connection. Every answer says `Connection: close`:
+/// otherwise the client may reuse a socket this server has already dropped
+/// and see a reset instead of the page.
 async fn handle(mut sock: TcpStream, bomb: std::sync::Arc<Vec<u8>>) {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
@@ -103,12 +106,12 @@ async fn handle(mut sock: TcpStream, bomb: std::sync::Arc<Vec<u8>>) {
         }
         "/gzip" => sock.write_all(&page("Content-Encoding: gzip\r\n", &bomb)).await,
         "/loop" => {
-            sock.write_all(b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n")
+            sock.write_all(b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .await
         }
         "/private" => {
             sock.write_all(
-                b"HTTP/1.1 302 Found\r\nLocation: http://10.1.2.3/admin\r\nContent-Length: 0\r\n\r\n",
+                b"HTTP/1.1 302 Found\r\nLocation: http://10.1.2.3/admin\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             )
             .await
         }
@@ -133,7 +136,7 @@ async fn handle(mut sock: TcpStream, bomb: std::sync::Arc<Vec<u8>>) {
             sock.write_all(&page("", body.as_bytes())).await
         }
         _ => {
-            sock.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            sock.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .await
         }
     };
