@@ -239,3 +239,22 @@ fn help_lists_every_subcommand() {
         assert!(text.contains(cmd), "--help lacks {cmd}");
     }
 }
+
+#[test]
+fn a_database_root_creates_in_the_services_data_directory_stays_the_services() {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: ownership test skipped");
+        return;
+    }
+    let app = Appliance::new();
+    let data = app.data_dir();
+    std::fs::create_dir_all(&data).unwrap();
+    // The service user of a packaged install (here: nobody).
+    std::os::unix::fs::chown(&data, Some(65534), Some(65534)).unwrap();
+    let out = app.cli(&["status"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let db = std::fs::metadata(data.join("scoutly.redb")).unwrap();
+    assert_eq!((db.uid(), db.gid()), (65534, 65534));
+}

@@ -54,6 +54,8 @@ fn the_debian_package_installs_binary_units_config_and_user() {
         "./lib/systemd/system/scoutly.service",
         "./lib/systemd/system/scoutly-backup.service",
         "./lib/systemd/system/scoutly-backup.timer",
+        "./lib/systemd/system/scoutly-admin-token.service",
+        "./usr/lib/scoutly/admin-token",
         "./etc/scoutly/scoutly.toml",
         "./etc/update-motd.d/50-scoutly",
         "./etc/profile.d/scoutly.sh",

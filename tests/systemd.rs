@@ -1,5 +1,5 @@
-//! The appliance as a systemd service: the unit files (and the Cloudflare
-//! Tunnel's) pass
+//! The appliance as a systemd service: the unit files (the appliance, its
+//! backup, its first admin token and the Cloudflare Tunnel) pass
 //! `systemd-analyze verify` and score an exposure of 3.0 or lower in
 //! `systemd-analyze security`, and the real binary speaks the notify
 //! protocol (`READY=1` once it serves, `STATUS=`, `WATCHDOG=1` while alive,
@@ -33,13 +33,19 @@ fn units_for_test(dir: &Path) -> Vec<PathBuf> {
         units().join("scoutly.service"),
         units().join("scoutly-backup.service"),
         tunnel.join("cloudflared-scoutly.service"),
+        units().join("scoutly-admin-token.service"),
         units().join("scoutly-backup.timer"),
     ]
     .iter()
     .map(|source| {
         let text = std::fs::read_to_string(source).unwrap();
         let path = dir.join(source.file_name().unwrap());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/scoutly-admin-token");
         let text = text
+            .replace(
+                "/usr/lib/scoutly/admin-token",
+                &script.display().to_string(),
+            )
             .replace("/usr/bin/scoutly", BIN)
             .replace("/usr/bin/cloudflared", BIN);
         std::fs::write(&path, text).unwrap();
@@ -84,7 +90,7 @@ fn unit_files_verify_and_are_hardened() {
         out.status.success() && said.trim().is_empty(),
         "verify: {said}"
     );
-    for unit in &files[..3] {
+    for unit in &files[..4] {
         let out = Command::new("systemd-analyze")
             .args(["security", "--offline=yes", "--no-pager"])
             .arg(unit)

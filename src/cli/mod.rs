@@ -333,6 +333,32 @@ fn company_request(c: CompanyCmd) -> Request {
     }
 }
 
+/// A database that root creates in the service's data directory (say, an
+/// operator's `sudo scoutly status` before the first start) must stay the
+/// service's, or `scoutly run` as the service user could not open it.
+fn give_to_data_dir_owner(paths: &Paths, db: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    let Ok(dir) = std::fs::metadata(&paths.data_dir) else {
+        return;
+    };
+    if dir.uid() != 0
+        && let Err(e) = std::os::unix::fs::chown(db, Some(dir.uid()), Some(dir.gid()))
+    {
+        eprintln!(
+            "warning: cannot give {} to the data directory's owner (uid {}): {e}; run: chown {}:{} {}",
+            db.display(),
+            dir.uid(),
+            dir.uid(),
+            dir.gid(),
+            db.display()
+        );
+    }
+}
+
 /// Through the running appliance if there is one, else directly.
 pub(crate) fn execute(
     paths: &Paths,
@@ -347,7 +373,12 @@ pub(crate) fn execute(
     }
     let config = load_config(config_flag, env)?;
     paths.create()?;
-    let store = Store::open_with_cache(&paths.database(), config.store.cache_size)?;
+    let db = paths.database();
+    let existed = db.exists();
+    let store = Store::open_with_cache(&db, config.store.cache_size)?;
+    if !existed {
+        give_to_data_dir_owner(paths, &db);
+    }
     let control = Control::new(store, crate::clock::system(), std::sync::Arc::new(config));
     match control.execute(req) {
         Ok(v) => Ok(v),
