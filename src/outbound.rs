@@ -19,7 +19,17 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .user_agent(concat!("Scoutly/", env!("CARGO_PKG_VERSION")))
         .no_proxy()
         .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+        .map_err(|e| build_error(&e))
+}
+
+/// Why a reqwest client could not be built, with the whole error chain. The
+/// usual cause on a minimal system is that the TLS verifier finds no CA
+/// certificates, which says nothing at the top of the chain.
+pub fn build_error(e: &reqwest::Error) -> String {
+    format!(
+        "cannot build an HTTP client: {}; HTTPS needs the system's CA certificates (on Debian: apt install ca-certificates)",
+        crate::fetch::error_chain(e)
+    )
 }
 
 /// An answer: its status, the `Retry-After` it asked for, and its body.

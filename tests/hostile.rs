@@ -168,7 +168,10 @@ fn rss() -> u64 {
     scoutly::memory::trim();
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
     let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
+    // SAFETY: sysconf has no preconditions. The page is 16 KiB on a Pi 5's
+    // kernel, 4 KiB on most others.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
+    pages * page
 }
 
 #[test]

@@ -47,6 +47,8 @@ fn the_debian_package_installs_binary_units_config_and_user() {
     assert_eq!(field("Version").trim(), env!("CARGO_PKG_VERSION"));
     assert_eq!(field("Recommends").trim(), "chromium");
     assert!(field("Depends").contains("libc6"));
+    // HTTPS scraping verifies against the system's CA certificates.
+    assert!(field("Depends").contains("ca-certificates"));
 
     let contents = run(Command::new("dpkg-deb").args(["--contents", deb]));
     for path in [

@@ -39,7 +39,7 @@ use crate::resources::gate::Gate;
 use boards::BoardApis;
 use breaker::Breakers;
 use browser::BrowserPool;
-pub use error::{FailureClass, FetchError, is_bot_wall};
+pub use error::{FailureClass, FetchError, error_chain, is_bot_wall};
 pub use guard::{AddressPolicy, RefusedTarget};
 use identity::Identities;
 pub use pacing::HostPacer;
@@ -115,8 +115,8 @@ impl Fetcher {
             .map_err(|e| {
                 FetchError::new(
                     FailureClass::Other,
-                    "",
-                    format!("cannot build the HTTP client: {e}"),
+                    "fetcher",
+                    crate::outbound::build_error(&e),
                 )
             })?;
         let browser_policy = policy.clone();
