@@ -2,8 +2,9 @@
 //! `scoutly-admin-token.service`) against the real binary: it makes a token
 //! that signs in, keeps it root-only, shows it on its standard output (the
 //! console) and in the login prompt's issue snippet, does nothing on later
-//! boots, respects the operator deleting the file, and recovers from a power
-//! cut between creating the admin and writing the file.
+//! boots, respects the operator deleting the file, recovers from a power cut
+//! between creating the admin and writing the file, and leaves an appliance
+//! that already has users alone.
 
 mod common;
 
@@ -35,6 +36,8 @@ impl Boot {
             .env("SCOUTLY_ISSUE_DIR", self.issue.parent().unwrap())
             .env("SCOUTLY_CONFIG", &app.config)
             .env("SCOUTLY_DATA_DIR", app.data_dir())
+            // Whatever accounts this machine has, the CLI runs as the test.
+            .env("SCOUTLY_AS_USER", "")
             .env_remove("STATE_DIRECTORY")
             .env_remove("RUNTIME_DIRECTORY")
             .output()
@@ -115,19 +118,50 @@ fn a_power_cut_before_the_token_was_saved_gives_the_admin_a_new_one() {
     // First boot with the appliance stopped: the CLI opens the database.
     boot.run(&app);
     let lost = boot.token();
-    // The cut: the admin exists, but neither the file nor the marker made
-    // it to disk.
+    // The cut: the admin was created (the pending marker on disk), but
+    // neither the token file nor the issued marker made it.
+    let dir = boot.token_file.parent().unwrap();
     std::fs::remove_file(&boot.token_file).unwrap();
-    std::fs::remove_file(boot.token_file.with_file_name(".admin-token-issued")).unwrap();
+    std::fs::remove_file(dir.join(".admin-token-issued")).unwrap();
+    std::fs::write(dir.join(".admin-token-pending"), "").unwrap();
 
     let console = boot.run(&app);
     let token = boot.token();
     assert_ne!(token, lost);
     assert!(console.contains(&token));
+    assert!(!dir.join(".admin-token-pending").exists());
     app.start();
     assert_eq!(app.http("GET", "/api/companies", Some(&token), None).0, 200);
     assert_eq!(app.http("GET", "/api/companies", Some(&lost), None).0, 401);
     let users = app.json(&["user", "list"]);
     assert_eq!(users.as_array().unwrap().len(), 1, "one admin: {users}");
+    assert_eq!(app.stop(), 0);
+}
+
+#[test]
+fn an_appliance_that_already_has_users_keeps_its_tokens() {
+    // An upgrade from a version without the script, or a hand-made
+    // appliance: users exist and no marker does.
+    let mut app = Appliance::new();
+    let added = app.json(&["user", "add", "admin", "--admin"]);
+    let token = added["token"].as_str().unwrap().to_string();
+    let boot = Boot::new(&app);
+
+    let console = boot.run(&app);
+    assert!(!console.contains("sct_"), "{console}");
+    assert!(!boot.token_file.exists());
+    assert!(
+        boot.token_file
+            .with_file_name(".admin-token-issued")
+            .exists()
+    );
+    boot.run(&app);
+    app.start();
+    assert_eq!(
+        app.http("GET", "/api/companies", Some(&token), None).0,
+        200,
+        "the existing token still signs in"
+    );
+    assert_eq!(app.json(&["user", "list"]).as_array().unwrap().len(), 1);
     assert_eq!(app.stop(), 0);
 }

@@ -63,6 +63,7 @@ fn the_debian_package_installs_binary_units_config_and_user() {
         "./etc/profile.d/scoutly.sh",
         "./usr/lib/sysusers.d/scoutly.conf",
         "./usr/share/doc/scoutly/copyright",
+        "./etc/issue.d/scoutly.issue -> /run/scoutly-issue/scoutly.issue",
     ] {
         assert!(contents.contains(path), "{path} missing:\n{contents}");
     }
@@ -87,10 +88,12 @@ fn the_debian_package_installs_binary_units_config_and_user() {
     run(Command::new("dpkg-deb")
         .args(["--extract", deb])
         .arg(&files));
-    // The packaged config is the binary's own default, and it validates.
-    run(Command::new(BIN)
-        .args(["config", "check"])
-        .arg(files.join("etc/scoutly/scoutly.toml")));
+    // The packaged config is the binary's own default (taken from the
+    // source, as the binary may be another architecture's), and it validates.
+    let packaged = files.join("etc/scoutly/scoutly.toml");
+    let default = run(Command::new(BIN).args(["config", "default"]));
+    assert_eq!(std::fs::read_to_string(&packaged).unwrap(), default);
+    run(Command::new(BIN).args(["config", "check"]).arg(&packaged));
     let unit = std::fs::read_to_string(files.join("lib/systemd/system/scoutly.service")).unwrap();
     assert_eq!(
         unit,
