@@ -285,6 +285,14 @@ mod deliverer {
     const T0: Timestamp = Timestamp::from_millis(1_795_515_600_000);
 
     fn rig(hook: &Hook, mode: SinkMode) -> (tempfile::TempDir, Store, Arc<ManualClock>, Deliverer) {
+        rig_of(hook, mode, SinkKind::Webhook)
+    }
+
+    fn rig_of(
+        hook: &Hook,
+        mode: SinkMode,
+        kind: SinkKind,
+    ) -> (tempfile::TempDir, Store, Arc<ManualClock>, Deliverer) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.redb")).unwrap();
         store
@@ -297,7 +305,7 @@ mod deliverer {
             backlog_alert: 100,
             sinks: vec![Sink {
                 name: "alice".into(),
-                kind: SinkKind::Webhook,
+                kind,
                 url: url::Url::parse(&hook.url()).unwrap(),
                 user: Some("alice".into()),
                 mode,
@@ -358,6 +366,45 @@ mod deliverer {
         let got = hook.got();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].key.as_deref(), Some(item[0].key.as_str()));
+        assert_eq!(store.read(outbox::counts).unwrap(), (0, 0));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slack_webhook_gets_text_and_blocks_with_the_key_and_retries_keep_it() {
+        let hook = Hook::start();
+        let (_dir, store, clock, d) = rig_of(&hook, SinkMode::Immediate, SinkKind::Slack);
+        announce(&store, &d, 7, T0);
+        hook.fail_next(1);
+        assert_eq!(d.tick().await.unwrap(), 1);
+        let item = store
+            .read(|rx| outbox::due(rx, Timestamp::from_millis(i64::MAX), 1))
+            .unwrap();
+        clock.set(item[0].due);
+        assert_eq!(d.tick().await.unwrap(), 1);
+        let got = hook.got();
+        assert_eq!(got.len(), 1, "{got:?}");
+        let body = &got[0].body;
+        assert_eq!(got[0].key.as_deref(), Some(item[0].key.as_str()));
+        assert_eq!(
+            body["text"], "New posting: Engineer 7 at Acme (match 70%)",
+            "{body}"
+        );
+        let blocks = body["blocks"].as_array().unwrap();
+        assert_eq!(blocks[0]["type"], "section");
+        let posting = blocks[1]["text"]["text"].as_str().unwrap();
+        assert!(
+            posting.contains("<https://acme.example/jobs/7|Engineer 7>")
+                && posting.contains("match 70%"),
+            "{posting}"
+        );
+        let context = blocks.last().unwrap();
+        assert_eq!(context["type"], "context");
+        assert!(
+            context["elements"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains(&item[0].key)
+        );
         assert_eq!(store.read(outbox::counts).unwrap(), (0, 0));
     }
 

@@ -336,6 +336,8 @@ pub enum SinkKind {
     Webhook,
     /// POST to an ntfy topic URL.
     Ntfy,
+    /// POST of `{"text", "blocks"}` to a Slack-compatible incoming webhook.
+    Slack,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,11 @@
 //! - `ntfy`: `POST` of the text to the topic URL, with `Title`, `Tags`,
 //!   `Click` and `Priority` headers, and the key as `X-Sequence-ID`, so
 //!   ntfy 2.16 and later replace a repeat instead of showing it twice.
+//! - `slack`: `POST` of `{"text", "blocks"}` to a Slack-compatible incoming
+//!   webhook (Slack, Mattermost, Rocket.Chat). Such webhooks know no
+//!   idempotency, so the key is shown in a context line, where a repeat
+//!   after a lost answer can be recognised; it is sent as `Idempotency-Key`
+//!   too, for proxies that honour it.
 //!
 //! A 2xx answer is delivery. 408, 425, 429 and 5xx are tried again later;
 //! any other 4xx means the sink refuses the item for good.
@@ -99,6 +104,77 @@ fn ntfy_parts(item: &OutboxItem) -> (String, String, Option<String>, u8) {
     }
 }
 
+/// Text for Slack's mrkdwn: `&`, `<` and `>` are control characters there.
+fn slack_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A link in mrkdwn; a URL that would break the `<url|label>` syntax is
+/// shown as text instead.
+fn slack_link(url: &str, label: &str) -> String {
+    if url.contains(['|', '>', '<', ' ']) {
+        format!("{} ({})", slack_text(label), slack_text(url))
+    } else {
+        format!("<{url}|{}>", slack_text(label))
+    }
+}
+
+/// Postings shown one by one in a Slack message; Slack allows 50 blocks.
+const SLACK_POSTINGS: usize = 20;
+
+/// The Slack-compatible webhook's JSON: `text` for notifications and
+/// clients without blocks, `blocks` for the message itself.
+pub fn slack_body(item: &OutboxItem) -> Value {
+    let section =
+        |text: String| json!({"type": "section", "text": {"type": "mrkdwn", "text": text}});
+    let (text, mut blocks) = match &item.message {
+        Message::Postings { postings, .. } => {
+            let text = match postings.as_slice() {
+                [p] => format!(
+                    "New posting: {} at {} (match {}%)",
+                    p.title, p.company, p.score
+                ),
+                _ => format!("{} new matching postings", postings.len()),
+            };
+            let mut blocks = vec![section(format!("*{}*", slack_text(&text)))];
+            for p in postings.iter().take(SLACK_POSTINGS) {
+                let place = p.location.as_deref().unwrap_or("place not stated");
+                blocks.push(section(format!(
+                    "{} at *{}*\n{} · match {}%\n_{}_",
+                    slack_link(&p.url, &p.title),
+                    slack_text(&p.company),
+                    slack_text(place),
+                    p.score,
+                    slack_text(&p.reason)
+                )));
+            }
+            if postings.len() > SLACK_POSTINGS {
+                blocks.push(section(format!(
+                    "… and {} more",
+                    postings.len() - SLACK_POSTINGS
+                )));
+            }
+            (text, blocks)
+        }
+        Message::Event { kind, message, .. } => {
+            let title = format!("Scoutly: {}", kind.replace('_', " "));
+            let text = format!("{title}: {message}");
+            let blocks = vec![section(format!(
+                ":warning: *{}*\n{}",
+                slack_text(&title),
+                slack_text(message)
+            ))];
+            (text, blocks)
+        }
+    };
+    blocks.push(json!({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": format!("Scoutly · {}", item.key)}
+    ]}));
+    json!({"text": text, "blocks": blocks})
+}
+
 /// Header values must be visible ASCII; anything else is dropped.
 fn header_text(s: &str) -> String {
     s.chars()
@@ -125,6 +201,11 @@ pub async fn send(
             .header(header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", &item.key)
             .body(webhook_body(item, user).to_string()),
+        SinkKind::Slack => client
+            .post(sink.url.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", &item.key)
+            .body(slack_body(item).to_string()),
         SinkKind::Ntfy => {
             let (title, body, click, priority) = ntfy_parts(item);
             let mut r = client

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::config::{Sink, SinkKind};
+use crate::model::OutboxItem;
 use crate::store::tests::temp_store;
 
 fn sink(name: &str, user: Option<&str>, mode: SinkMode, events: &[&str]) -> Sink {
@@ -93,4 +94,65 @@ fn a_match_goes_to_its_users_sinks_above_their_threshold() {
         .unwrap();
     assert_eq!(n, 0, "ops does not take overheated");
     assert_eq!(store.read(outbox::counts).unwrap(), (3, 0));
+}
+
+fn item(message: Message) -> OutboxItem {
+    OutboxItem {
+        id: 1,
+        sink: "team".into(),
+        key: "scoutly-test-1".into(),
+        message,
+        created: Timestamp::from_millis(0),
+        due: Timestamp::from_millis(0),
+        attempts: 0,
+        last_error: None,
+        digest_part: false,
+        dead: false,
+    }
+}
+
+#[test]
+fn slack_messages_escape_mrkdwn_and_stay_within_the_block_limit() {
+    let mut hostile = announced(90);
+    hostile.title = "<!channel> R&D lead".into();
+    hostile.company = "A <b> Co".into();
+    let body = sinks::slack_body(&item(Message::Postings {
+        user_id: 1,
+        postings: vec![hostile],
+    }));
+    let text = body["blocks"][1]["text"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("|&lt;!channel&gt; R&amp;D lead>") && text.contains("*A &lt;b&gt; Co*"),
+        "{text}"
+    );
+    assert!(!text.contains("<!channel>"), "no mention can be injected");
+
+    let many: Vec<Announced> = (0..30).map(|_| announced(70)).collect();
+    let body = sinks::slack_body(&item(Message::Postings {
+        user_id: 1,
+        postings: many,
+    }));
+    let blocks = body["blocks"].as_array().unwrap();
+    // Heading, 20 postings, "and 10 more", the key.
+    assert_eq!(blocks.len(), 23);
+    assert!(
+        blocks[21]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("10 more")
+    );
+    assert_eq!(body["text"], "30 new matching postings");
+
+    let body = sinks::slack_body(&item(Message::Event {
+        kind: "disk_low".into(),
+        message: "3% free".into(),
+        company_id: None,
+    }));
+    assert_eq!(body["text"], "Scoutly: disk low: 3% free");
+    assert!(
+        body["blocks"][1]["elements"][0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("scoutly-test-1")
+    );
 }

@@ -25,11 +25,12 @@ pub(super) fn notify(c: &mut Check, n: RawNotify) -> NotifyConfig {
         let kind = match s.kind.as_str() {
             "webhook" => SinkKind::Webhook,
             "ntfy" => SinkKind::Ntfy,
+            "slack" => SinkKind::Slack,
             other => {
                 c.bad(
                     &key("kind"),
                     &format!("{other:?}"),
-                    "\"webhook\" (a JSON POST) or \"ntfy\" (an ntfy topic URL)",
+                    "\"webhook\" (a JSON POST), \"ntfy\" (an ntfy topic URL) or \"slack\" (a Slack-compatible incoming webhook)",
                 );
                 SinkKind::Webhook
             }
