@@ -215,6 +215,18 @@ fn render(r: &StatusReport, states: &[CompanyState], circuits: Option<usize>) ->
                 s.temperature.as_ref().map(|t| t.celsius),
             );
             reading(
+                "fan_rpm",
+                "The fan's speed (Raspberry Pi pwmfan), where the kernel shows one.",
+                s.fan.and_then(|f| f.rpm).map(f64::from),
+            );
+            reading(
+                "fan_pwm_ratio",
+                "The fan's drive, 0-1, as the firmware's fan curve sets it.",
+                s.fan
+                    .and_then(|f| f.pwm_percent)
+                    .map(|p| f64::from(p) / 100.0),
+            );
+            reading(
                 "event_loop_lag_seconds",
                 "How late the appliance's timers fire.",
                 s.loop_lag_ms.map(|ms| ms as f64 / 1000.0),

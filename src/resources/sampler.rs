@@ -1,7 +1,7 @@
 //! One sample of the machine: CPU (overall, per core, this appliance's and
 //! everyone else's), load average, memory and swap, the appliance's own RSS
-//! and its children's (the headless browser), free disk, temperatures and
-//! battery.
+//! and its children's (the headless browser), free disk, temperatures, the
+//! fan and battery.
 //!
 //! Cheap by construction: `sysinfo` refreshes only CPU usage, memory and the
 //! appliance's own processes (never the whole process table); the children
@@ -48,6 +48,8 @@ pub struct Sample {
     /// The deciding sensor.
     pub temperature: Option<SensorView>,
     pub sensors: Vec<SensorView>,
+    /// The fan's speed and drive, where the kernel shows a fan.
+    pub fan: Option<super::fan::Fan>,
     pub on_battery: Option<bool>,
     /// How late the appliance's own timers fired since the last sample
     /// (filled in by the monitor).
@@ -187,6 +189,7 @@ impl Sampler {
             disk_free: self.data_dir.as_deref().and_then(super::disk::free_space),
             temperature: thermal::pick(&sensors, self.sensor.as_deref()).map(SensorView::from),
             sensors: sensors.iter().map(SensorView::from).collect(),
+            fan: super::fan::read(&self.sysfs),
             on_battery: super::power::on_battery(&self.sysfs),
             loop_lag_ms: None,
             throttled: None,

@@ -220,10 +220,13 @@ fn resources(s: &mut String, v: &ResourceView) {
             mib(r.children_rss),
             r.children
         );
-        let temp = match &r.temperature {
+        let mut temp = match &r.temperature {
             Some(t) => format!("{:.1} °C ({})", t.celsius, t.label),
             None => "no sensor".to_string(),
         };
+        if let Some(fan) = &r.fan {
+            temp = format!("{temp}, {fan}");
+        }
         let power = match r.on_battery {
             Some(true) => "on battery",
             Some(false) => "on mains power",

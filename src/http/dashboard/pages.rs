@@ -50,6 +50,12 @@ pub fn overview(
             .and_then(|s| s.temperature.as_ref())
             .map_or("no sensor".into(), |t| format!("{:.1} °C", t.celsius)),
     );
+    if let Some(fan) = readings.and_then(|s| s.fan) {
+        item(
+            "Fan",
+            fan.to_string().trim_start_matches("fan ").to_string(),
+        );
+    }
     item(
         "CPU",
         readings
