@@ -37,6 +37,7 @@ fn measure(path: &Path) {
         max_attempts: 3,
         pass_interval: Duration::from_secs(60),
         max_enqueue: 1000,
+        inactive_user_after: None,
         cron: Vec::new(),
     };
     let t = Instant::now();

@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
         max_attempts: 3,
         pass_interval: Duration::from_secs(60),
         max_enqueue: 1000,
+        inactive_user_after: None,
         cron: Vec::new(),
     };
     let mut g = c.benchmark_group("scheduler_pass_10k");

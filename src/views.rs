@@ -239,6 +239,9 @@ pub struct UserView {
     pub role: &'static str,
     pub created_at: String,
     pub last_seen: Option<String>,
+    /// Away longer than `scheduler.inactive_user_after`: their ranks do not
+    /// count until their next request.
+    pub inactive: bool,
     /// Only in the answer to `user add`: shown once, never stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -252,6 +255,7 @@ impl UserView {
             role: u.role.as_str(),
             created_at: u.created.to_rfc3339(),
             last_seen: time(u.last_seen),
+            inactive: false,
             token,
         }
     }

@@ -459,6 +459,26 @@ fn a_service_token_acts_for_the_user_it_names_and_only_then() {
     assert_eq!(code, 200);
     assert_eq!(body[0]["rank"], 40, "bob's: {body}");
     let _ = &w.ann;
+
+    // Each request counts as activity of the user it served: ann through
+    // the service, which is active itself; a user with no request is not
+    // seen (and not yet inactive: that takes scheduler.inactive_user_after).
+    w.app.json(&["user", "add", "carol"]);
+    let users = w.app.json(&["user", "list"]);
+    let user = |name: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    for name in ["ann", "bob", "frontend", "root"] {
+        assert!(user(name)["lastSeen"].is_string(), "{name}: {users}");
+        assert_eq!(user(name)["inactive"], false);
+    }
+    assert!(user("carol")["lastSeen"].is_null(), "{users}");
 }
 
 #[test]

@@ -122,11 +122,16 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
         Kind::Users => {
             for u in v.as_array().cloned().unwrap_or_default() {
                 println!(
-                    "#{:<5} {:<24} {:<6} last seen {}",
+                    "#{:<5} {:<24} {:<6} last seen {}{}",
                     s(&u["id"]),
                     s(&u["name"]),
                     s(&u["role"]),
-                    s(&u["lastSeen"])
+                    s(&u["lastSeen"]),
+                    if u["inactive"] == true {
+                        "  INACTIVE (ranks not counted)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

@@ -75,6 +75,9 @@ pub struct SchedulerConfig {
     /// Scheduled and catch-up jobs one pass may create; the rest stay due
     /// and are taken by the next passes, most overdue first.
     pub max_enqueue_per_pass: usize,
+    /// A user with no API or dashboard request for this long stops counting
+    /// toward companies' effective ranks (`None`: never).
+    pub inactive_user_after: Option<Duration>,
 }
 
 /// One row of the rank → interval table.

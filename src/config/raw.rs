@@ -49,6 +49,7 @@ pub struct RawStore {
 pub struct RawScheduler {
     pub pass_interval: Option<String>,
     pub max_enqueue_per_pass: Option<i64>,
+    pub inactive_user_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -29,9 +29,7 @@ use crate::status::{self, Live};
 use crate::store::{self, Store, StoreError};
 use crate::views::{AttentionView, CompanyView, FailuresView, JobView, PreferenceView, UserView};
 
-/// Name of the user that holds ranks given with `company add --rank` when no
-/// `--user` is named.
-pub const OPERATOR_USER: &str = "operator";
+pub use crate::model::OPERATOR_USER;
 
 /// A failed command: a machine-readable code and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -259,13 +257,17 @@ impl Control {
                 Ok(v)
             }
             Request::UserList => {
-                let users = self.store.read(store::list_users)?;
-                Ok(json!(
-                    users
+                let views = self.store.read(|rx| {
+                    store::list_users(rx)?
                         .iter()
-                        .map(|u| UserView::new(u, None))
-                        .collect::<Vec<_>>()
-                ))
+                        .map(|u| {
+                            let mut v = UserView::new(u, None);
+                            v.inactive = store::is_inactive(rx, u.id)?;
+                            Ok(v)
+                        })
+                        .collect::<store::Result<Vec<_>>>()
+                })?;
+                Ok(json!(views))
             }
             Request::UserCriteria {
                 user,

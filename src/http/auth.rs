@@ -11,6 +11,11 @@
 //! `X-Scoutly-User` (an id or a name), and must name one; an admin token
 //! may too. Every authenticated request takes one from its token's rate
 //! limit first.
+//!
+//! Every authenticated request also counts as activity of the user it
+//! serves (the token's owner, or the user a service acts for): their
+//! `last_seen` moves at most once per [`SEEN_STEP`], and a user the
+//! scheduler had set aside as inactive counts again from this request on.
 
 use axum::extract::FromRequestParts;
 use axum::http::Method;
@@ -43,7 +48,33 @@ pub async fn user_of_token(state: &AppState, token: String) -> Result<User, ApiE
         .limiter
         .check(user.id)
         .map_err(ApiError::rate_limited)?;
+    seen(state, &user).await?;
     Ok(user)
+}
+
+/// How often a user's `last_seen` is written: activity is judged in days,
+/// so one write an hour is plenty, and requests between write nothing.
+pub const SEEN_STEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Record the user's activity (see the module doc).
+async fn seen(state: &AppState, user: &User) -> Result<(), ApiError> {
+    let now = state.control.clock.now();
+    if user
+        .last_seen
+        .is_some_and(|t| t <= now && now.since(t) < SEEN_STEP)
+    {
+        return Ok(());
+    }
+    let id = user.id;
+    let back = state
+        .control
+        .store
+        .run(move |s| s.write_lazy(|tx| store::touch_user(tx, id, now)))
+        .await?;
+    if back {
+        tracing::info!(user = %user.name, "an inactive user is back: their ranks count again");
+    }
+    Ok(())
 }
 
 /// The cookie the dashboard keeps its token in.
@@ -161,6 +192,7 @@ impl FromRequestParts<AppState> for Caller {
                 "header {ACT_AS_SHOWN} names a service account; name the user it acts for"
             )));
         }
+        seen(state, &target).await?;
         Ok(Caller(target))
     }
 }

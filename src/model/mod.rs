@@ -26,7 +26,7 @@ pub use notification::{Announced, Message, OutboxItem};
 pub use posting::{AttentionItem, NewLink, PageCache, Posting, SnapshotEntry};
 pub use rank::{Rank, RankError};
 pub use time::Timestamp;
-pub use user::{Preference, REVOKED, Role, User};
+pub use user::{OPERATOR_USER, Preference, REVOKED, Role, User};
 
 /// Identifier of a company, user, job or posting: assigned by the store from a
 /// per-table counter, never reused.

@@ -2,6 +2,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Id, Rank, Timestamp};
 
+/// Name of the user that holds ranks given with `company add --rank` when no
+/// `--user` is named: the appliance's owner at its console, never counted
+/// as inactive.
+pub const OPERATOR_USER: &str = "operator";
+
 /// The token hash of a user whose token was revoked: no token hashes to it.
 pub const REVOKED: [u8; 32] = [0; 32];
 
@@ -34,6 +39,14 @@ pub struct User {
     pub token_hash: [u8; 32],
     pub created: Timestamp,
     pub last_seen: Option<Timestamp>,
+}
+
+impl User {
+    /// When the user was last active: their last API or dashboard request,
+    /// else their creation.
+    pub fn last_active(&self) -> Timestamp {
+        self.last_seen.unwrap_or(self.created)
+    }
 }
 
 /// A user's interest in a company. Untracked preferences keep their rank so a

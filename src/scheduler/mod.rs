@@ -101,6 +101,8 @@ pub struct PassSettings {
     pub pass_interval: Duration,
     /// Scheduled and catch-up jobs one pass may create.
     pub max_enqueue: usize,
+    /// Users away longer than this stop counting toward ranks.
+    pub inactive_user_after: Option<Duration>,
     pub cron: Vec<crate::config::CronTrigger>,
 }
 
@@ -111,6 +113,7 @@ impl PassSettings {
             max_attempts: cfg.queue.max_attempts,
             pass_interval: cfg.scheduler.pass_interval,
             max_enqueue: cfg.scheduler.max_enqueue_per_pass,
+            inactive_user_after: cfg.scheduler.inactive_user_after,
             cron: cfg.schedule.cron.clone(),
         }
     }
@@ -186,6 +189,9 @@ pub fn run_pass_after(
         if matches!(jump, Some(ClockJump::Forward(_))) && source == JobSource::Scheduled {
             source = JobSource::CatchUp;
         }
+        // Before planning: users who left stop counting, and who came back
+        // count again, so their companies' effective ranks are current.
+        let activity = store::sweep_activity(tx, now, settings.inactive_user_after)?;
         let companies = store::list_companies(tx)?;
         let due = plan(&companies, now, &settings.policy);
         let mut enqueued = 0;
@@ -215,6 +221,7 @@ pub fn run_pass_after(
             || pulled_back > 0
             || jump.is_some()
             || !cron.is_empty()
+            || activity > 0
             || persisted.is_none_or(|p| now.since(p) >= LAST_PASS_PERSIST);
         if changed {
             store::meta_set(tx, LAST_PASS_KEY, now.key())?;

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::config::standard_bands;
-use crate::model::{CompanyState, JobStatus, Rank, Role};
+use crate::model::{CompanyState, JobStatus, OPERATOR_USER, Rank, Role};
 use crate::store::tests::{company, temp_store};
 use crate::store::{hash_token, insert_company, insert_user, put_company, record_success, track};
 
@@ -19,6 +19,7 @@ pub(super) fn settings() -> PassSettings {
         max_attempts: 3,
         pass_interval: Duration::from_secs(60),
         max_enqueue: 1000,
+        inactive_user_after: None,
         cron: Vec::new(),
     }
 }
@@ -314,4 +315,78 @@ fn a_pass_creates_at_most_max_enqueue_jobs_and_the_next_passes_take_the_rest() {
     assert_eq!(third.enqueued, 1);
     let order = drain(&store, T0.plus(Duration::from_secs(120)));
     assert_eq!(order.len(), ids.len(), "every company got exactly one job");
+}
+
+#[test]
+fn inactive_users_stop_counting_until_they_come_back() {
+    const DAY: Duration = Duration::from_secs(86_400);
+    let at = |days: u32| T0.plus(DAY * days);
+    let (_d, store) = temp_store();
+    // Alice alone tracks "solo"; alice (90) and bob (30) track "shared";
+    // the console's operator tracks "console".
+    let (solo, shared, console, alice, bob) = store
+        .write(|tx| {
+            let alice = insert_user(tx, "alice", Role::User, hash_token("a"), T0)?;
+            let bob = insert_user(tx, "bob", Role::User, hash_token("b"), T0)?;
+            let op = insert_user(tx, OPERATOR_USER, Role::Admin, hash_token("o"), T0)?;
+            let solo = insert_company(tx, company("solo"), T0)?.id;
+            let shared = insert_company(tx, company("shared"), T0)?.id;
+            let console = insert_company(tx, company("console"), T0)?.id;
+            track(tx, alice.id, solo, Rank::new(80).unwrap(), T0)?;
+            track(tx, alice.id, shared, Rank::new(90).unwrap(), T0)?;
+            track(tx, bob.id, shared, Rank::new(30).unwrap(), T0)?;
+            track(tx, op.id, console, Rank::new(50).unwrap(), T0)?;
+            Ok((solo, shared, console, alice.id, bob.id))
+        })
+        .unwrap();
+    let rank = |id: Id| {
+        store
+            .read(|rx| store::get_company(rx, id))
+            .unwrap()
+            .effective_rank
+            .map(|r| r.get())
+    };
+    let mut s = settings();
+    s.inactive_user_after = Some(DAY * 30);
+    // Bob used the API on day 20; alice has not since her account was made.
+    store
+        .write(|tx| store::touch_user(tx, bob, at(20)))
+        .unwrap();
+    run_pass(&store, at(30), &s, JobSource::Scheduled).unwrap();
+    assert_eq!(rank(solo), Some(80), "30 days is not more than 30 days");
+    drain(&store, at(30));
+
+    run_pass(&store, at(31), &s, JobSource::Scheduled).unwrap();
+    assert_eq!(rank(solo), None, "tracked only by an inactive user");
+    assert_eq!(rank(shared), Some(30), "bob's rank alone counts");
+    assert_eq!(rank(console), Some(50), "the operator is never inactive");
+    assert!(store.read(|rx| store::is_inactive(rx, alice)).unwrap());
+    assert!(!store.read(|rx| store::is_inactive(rx, bob)).unwrap());
+    // By day 60 bob is away too (since day 20): only the console's company
+    // is scraped.
+    run_pass(&store, at(60), &s, JobSource::Scheduled).unwrap();
+    assert_eq!(drain(&store, at(60)), [console]);
+    assert_eq!(rank(shared), None);
+
+    // Alice comes back: her ranks count at once, and the next pass catches
+    // her overdue company up.
+    let back = store
+        .write(|tx| store::touch_user(tx, alice, at(61)))
+        .unwrap();
+    assert!(back);
+    assert_eq!((rank(solo), rank(shared)), (Some(80), Some(90)));
+    run_pass(&store, at(61), &s, JobSource::Scheduled).unwrap();
+    assert!(drain(&store, at(61)).contains(&solo));
+    // Touching an active user changes nothing else.
+    assert!(
+        !store
+            .write(|tx| store::touch_user(tx, alice, at(62)))
+            .unwrap()
+    );
+
+    // Turned off, nobody is inactive.
+    s.inactive_user_after = None;
+    run_pass(&store, at(200), &s, JobSource::Scheduled).unwrap();
+    assert!(!store.read(|rx| store::is_inactive(rx, bob)).unwrap());
+    assert_eq!(rank(shared), Some(90));
 }

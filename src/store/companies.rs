@@ -158,13 +158,21 @@ pub fn remove_company(tx: &mut Tx<'_>, id: Id) -> Result<Company> {
     Ok(company)
 }
 
-/// Recompute a company's effective rank from its tracked preferences.
+/// Recompute a company's effective rank from its tracked preferences: the
+/// highest rank among users not marked inactive.
 pub fn refresh_effective_rank(tx: &mut Tx<'_>, company_id: Id) -> Result<Option<Rank>> {
-    let mut best: Option<Rank> = None;
+    let mut prefs = Vec::new();
     for row in tx.prefs.range((company_id, 0)..=(company_id, u64::MAX))? {
         let (k, v) = row?;
         let pref: crate::model::Preference = codec::decode(v.value(), &format!("{:?}", k.value()))?;
-        if pref.tracking && best.is_none_or(|b| pref.rank > b) {
+        prefs.push(pref);
+    }
+    let mut best: Option<Rank> = None;
+    for pref in prefs {
+        if pref.tracking
+            && best.is_none_or(|b| pref.rank > b)
+            && !super::users::is_inactive(tx, pref.user_id)?
+        {
             best = Some(pref.rank);
         }
     }

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::companies::{get_company, refresh_effective_rank};
 use super::{Result, StoreError, Tx, View, all_records, codec, get_record, next_id, put_record};
-use crate::model::{Id, Preference, REVOKED, Rank, Role, Timestamp, User};
+use crate::model::{Id, OPERATOR_USER, Preference, REVOKED, Rank, Role, Timestamp, User};
 
 /// SHA-256 of an API token: the only form in which tokens are stored.
 pub fn hash_token(token: &str) -> [u8; 32] {
@@ -112,6 +112,69 @@ pub fn untrack(tx: &mut Tx<'_>, user_id: Id, company_id: Id) -> Result<()> {
     }
     refresh_effective_rank(tx, company_id)?;
     Ok(())
+}
+
+/// `meta` key marking a user inactive (value: when the mark was made).
+fn inactive_key(user_id: Id) -> String {
+    format!("inactive_user.{user_id}")
+}
+
+/// Whether the last activity sweep marked the user inactive: their ranks do
+/// not count toward companies' effective ranks.
+pub fn is_inactive(v: &impl View, user_id: Id) -> Result<bool> {
+    Ok(super::meta_get(v, &inactive_key(user_id))?.is_some())
+}
+
+/// Recompute the effective rank of every company the user has a preference
+/// for.
+fn refresh_ranks_of(tx: &mut Tx<'_>, user_id: Id) -> Result<()> {
+    for pref in preferences_of_user(tx, user_id)? {
+        refresh_effective_rank(tx, pref.company_id)?;
+    }
+    Ok(())
+}
+
+/// Mark users inactive whose last activity is more than `after` before
+/// `now`, and active again those who came back, refreshing the effective
+/// ranks of their companies. `after: None` counts everyone as active. The
+/// operator user (the console's owner) is never inactive. Returns how many
+/// users changed.
+pub fn sweep_activity(
+    tx: &mut Tx<'_>,
+    now: Timestamp,
+    after: Option<std::time::Duration>,
+) -> Result<usize> {
+    let mut changed = 0;
+    for user in list_users(tx)? {
+        let inactive =
+            user.name != OPERATOR_USER && after.is_some_and(|a| now.since(user.last_active()) > a);
+        if inactive == is_inactive(tx, user.id)? {
+            continue;
+        }
+        if inactive {
+            tx.meta.insert(inactive_key(user.id).as_str(), now.key())?;
+        } else {
+            tx.meta.remove(inactive_key(user.id).as_str())?;
+        }
+        refresh_ranks_of(tx, user.id)?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Record a user's API or dashboard request: their last activity, and if
+/// they were inactive, their ranks count again at once. Returns whether
+/// they came back.
+pub fn touch_user(tx: &mut Tx<'_>, user_id: Id, now: Timestamp) -> Result<bool> {
+    let mut user = get_user(tx, user_id)?;
+    user.last_seen = Some(now);
+    put_record(&mut tx.users, user_id, &user)?;
+    if !is_inactive(tx, user_id)? {
+        return Ok(false);
+    }
+    tx.meta.remove(inactive_key(user_id).as_str())?;
+    refresh_ranks_of(tx, user_id)?;
+    Ok(true)
 }
 
 pub fn preferences_of_user(v: &impl View, user_id: Id) -> Result<Vec<Preference>> {

@@ -160,6 +160,13 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         raw.scheduler.pass_interval,
         "60s",
     );
+    // "0s" turns it off: every user counts, however long away.
+    let inactive_user_after = Some(c.duration(
+        "scheduler.inactive_user_after",
+        raw.scheduler.inactive_user_after,
+        "30days",
+    ))
+    .filter(|d| !d.is_zero());
 
     let schedule = schedule(&mut c, raw.schedule);
 
@@ -259,6 +266,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         scheduler: SchedulerConfig {
             pass_interval,
             max_enqueue_per_pass,
+            inactive_user_after,
         },
         schedule,
         queue: QueueConfig {

@@ -248,7 +248,7 @@ async fn overview(State(state): State<AppState>, Session(user): Session) -> Page
     let caller = Caller(user.clone());
     let c = state.control.clone();
     let now = c.clock.now();
-    let (report, postings, common) = c
+    let (report, postings, common, inactive) = c
         .store
         .clone()
         .run(move |s| {
@@ -261,12 +261,26 @@ async fn overview(State(state): State<AppState>, Session(user): Session) -> Page
                     ..Default::default()
                 };
                 let postings = crate::views::postings_for(rx, &filter, Some(caller.id()), None)?;
-                Ok((report, postings, common(rx, &vis)?))
+                // Who the scheduler sets aside, for admins only.
+                let inactive = match caller.is_admin() {
+                    true => Some(
+                        store::list_users(rx)?
+                            .into_iter()
+                            .filter_map(|u| match store::is_inactive(rx, u.id) {
+                                Ok(true) => Some(Ok(u.name)),
+                                Ok(false) => None,
+                                Err(e) => Some(Err(e)),
+                            })
+                            .collect::<store::Result<Vec<_>>>()?,
+                    ),
+                    false => None,
+                };
+                Ok((report, postings, common(rx, &vis)?, inactive))
             })
         })
         .await
         .map_err(failed)?;
-    let main = pages::overview(&report, &postings, &common.names, now);
+    let main = pages::overview(&report, &postings, &common.names, inactive.as_deref(), now);
     Ok(framed(&user, "/", "Overview", &common, &main))
 }
 

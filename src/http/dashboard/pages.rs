@@ -19,10 +19,12 @@ pub fn every(d: Duration) -> String {
     format!("every {}", human_secs(d.as_secs()))
 }
 
+/// `inactive`: the users whose ranks do not count (shown to admins only).
 pub fn overview(
     report: &StatusReport,
     postings: &[PostingView],
     names: &BTreeMap<Id, String>,
+    inactive: Option<&[String]>,
     now: Timestamp,
 ) -> String {
     let mut out = String::from(
@@ -39,6 +41,13 @@ pub fn overview(
         "running".into()
     };
     item("State", state);
+    if let Some(users) = inactive {
+        let shown = match users {
+            [] => "none".to_string(),
+            _ => esc(&users.join(", ")),
+        };
+        item("Inactive users (ranks not counted)", shown);
+    }
     item(
         "Uptime",
         report.uptime_seconds.map_or("—".into(), human_secs),
