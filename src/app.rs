@@ -234,6 +234,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         clock.clone(),
         notify_cfg.clone(),
         wake_outbox.clone(),
+        &crate::config::ProcessEnv,
     )
     .map_err(AppError::Task)?;
     let beat = Arc::new(crate::worker::Beat::default());

@@ -311,6 +311,7 @@ mod deliverer {
                 mode,
                 min_score: 0,
                 events: vec![],
+                email: None,
             }],
         };
         let clock = ManualClock::new(T0);
@@ -319,6 +320,7 @@ mod deliverer {
             clock.clone(),
             Arc::new(cfg),
             Default::default(),
+            &scoutly::config::ProcessEnv,
         )
         .unwrap();
         (dir, store, clock, d)
@@ -452,6 +454,7 @@ mod deliverer {
             clock.clone(),
             Arc::new(cfg),
             Default::default(),
+            &scoutly::config::ProcessEnv,
         )
         .unwrap();
         announce(&store, &d, 2, clock.now());

@@ -64,27 +64,10 @@ pub fn api_key(cfg: &OpenAiConfig, env: &dyn Env) -> Result<String, SetupError> 
 }
 
 fn read_key_file(path: &Path) -> Result<String, SetupError> {
-    use std::os::unix::fs::MetadataExt;
-    let fail = |reason: String| SetupError::KeyFile {
+    crate::config::secret::read_owner_only(path).map_err(|reason| SetupError::KeyFile {
         path: path.display().to_string(),
         reason,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
-    if meta.mode() & 0o077 != 0 {
-        return Err(fail(format!(
-            "it is readable by others (mode {:o}); run chmod 600 on it",
-            meta.mode() & 0o777
-        )));
-    }
-    if meta.len() > 4096 {
-        return Err(fail("it is longer than a key (4 KiB)".into()));
-    }
-    let key = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-    let key = key.trim();
-    if key.is_empty() {
-        return Err(fail("it is empty".into()));
-    }
-    Ok(key.to_string())
+    })
 }
 
 impl OpenAi {

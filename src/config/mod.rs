@@ -10,6 +10,7 @@
 
 mod paths;
 mod raw;
+pub mod secret;
 mod validate;
 mod values;
 
@@ -331,6 +332,34 @@ pub struct Sink {
     pub min_score: u8,
     /// Operator events sent here.
     pub events: Vec<String>,
+    /// For `kind = "email"`: where the mail goes and how the server is
+    /// reached (the host and port are the `url`'s).
+    pub email: Option<EmailSink>,
+}
+
+/// An e-mail sink's settings beyond its `smtp://` or `smtps://` URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailSink {
+    /// Recipients, as checked addresses (`Name <a@b>` or `a@b`).
+    pub to: Vec<String>,
+    pub from: String,
+    pub tls: MailTls,
+    /// The SMTP user (the URL's user part), when the server wants a login.
+    pub username: Option<String>,
+    /// Where the password is: an environment variable, or a file only its
+    /// owner may read. Never in this config.
+    pub password_env: Option<String>,
+    pub password_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailTls {
+    /// `smtp://`: STARTTLS, required (port 587 by default).
+    StartTls,
+    /// `smtps://`: TLS from the first byte (port 465 by default).
+    Implicit,
+    /// `smtp://…?tls=none`: plain text, to a relay on this machine only.
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,6 +370,8 @@ pub enum SinkKind {
     Ntfy,
     /// POST of `{"text", "blocks"}` to a Slack-compatible incoming webhook.
     Slack,
+    /// A mail through an SMTP server.
+    Email,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

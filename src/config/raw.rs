@@ -256,4 +256,8 @@ pub struct RawSink {
     pub mode: Option<String>,
     pub min_score: Option<i64>,
     pub events: Option<Vec<String>>,
+    pub to: Option<Vec<String>>,
+    pub from: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
 }

@@ -222,7 +222,7 @@ batch_tokens = 50000
 tpm = 10000
 [[notify.sinks]]
 name = "a"
-kind = "email"
+kind = "pigeon"
 url = "https://x.example/h"
 [[notify.sinks]]
 name = "a"
@@ -243,7 +243,7 @@ events = ["fire"]
         "`analysis.openai.api_key_env`",
         "not the key itself",
         "`analysis.openai.batch_tokens` = 50000",
-        "`notify.sinks[0].kind` = \"email\"",
+        "`notify.sinks[0].kind` = \"pigeon\"",
         "`notify.sinks[1].name` = \"a\" is not allowed: expected a name no other sink has",
         "`notify.sinks[1].url` = \"not a url\"",
         "`notify.sinks[2].mode` = \"weekly\"",
@@ -271,4 +271,67 @@ mode = "digest"
     assert_eq!(c.notify.sinks[0].events.len(), EVENTS.len());
     assert!(c.notify.sinks[1].events.is_empty());
     assert_eq!(c.notify.sinks[1].mode, SinkMode::Digest);
+}
+
+#[test]
+fn email_sinks_are_checked_and_keep_passwords_out_of_the_config() {
+    let sink = |extra: &str| format!("[[notify.sinks]]\nname = \"m\"\nkind = \"email\"\n{extra}\n");
+    let ok = Config::from_toml(
+        &sink("url = \"smtp://alerts%40corp@mail.example.com\"\nto = [\"Ops <ops@example.com>\"]\nfrom = \"scoutly@example.com\"\npassword_env = \"SMTP_PASSWORD\""),
+        "x",
+    )
+    .unwrap();
+    let email = ok.notify.sinks[0].email.clone().unwrap();
+    assert_eq!(email.tls, MailTls::StartTls);
+    assert_eq!(email.username.as_deref(), Some("alerts@corp"));
+    assert_eq!(email.to, ["Ops <ops@example.com>"]);
+    let tls = Config::from_toml(
+        &sink("url = \"smtps://mail.example.com\"\nto = [\"a@example.com\"]\nfrom = \"s@example.com\""),
+        "x",
+    )
+    .unwrap();
+    assert_eq!(
+        tls.notify.sinks[0].email.as_ref().unwrap().tls,
+        MailTls::Implicit
+    );
+
+    for (extra, needle) in [
+        (
+            "url = \"smtp://mail.example.com?tls=none\"\nto = [\"a@example.com\"]\nfrom = \"s@example.com\"",
+            "tls=none only for a relay on this machine",
+        ),
+        (
+            "url = \"smtp://u:secret@mail.example.com\"\nto = [\"a@example.com\"]\nfrom = \"s@example.com\"",
+            "password_env or password_file",
+        ),
+        (
+            "url = \"https://mail.example.com\"\nto = [\"a@example.com\"]\nfrom = \"s@example.com\"",
+            "smtps://",
+        ),
+        (
+            "url = \"smtp://mail.example.com\"\nfrom = \"s@example.com\"",
+            "one or more recipients",
+        ),
+        (
+            "url = \"smtp://mail.example.com\"\nto = [\"not an address\"]\nfrom = \"s@example.com\"",
+            "e-mail addresses such as",
+        ),
+        (
+            "url = \"smtp://mail.example.com\"\nto = [\"a@example.com\"]",
+            "the sender's address",
+        ),
+        (
+            "url = \"smtp://mail.example.com\"\nto = [\"a@example.com\"]\nfrom = \"s@example.com\"\npassword_env = \"P\"",
+            "a user in the URL",
+        ),
+    ] {
+        let msg = Config::from_toml(&sink(extra), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains(needle),
+            "{extra}: expected {needle:?} in {msg}"
+        );
+        assert!(!msg.contains("secret"), "a password is never echoed: {msg}");
+    }
 }

@@ -13,14 +13,16 @@
 //! digest is gathered into a new item in one durable transaction before
 //! it is sent, so its key, too, never changes once sent.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::email::Mailer;
 use super::sinks::{self, SendError};
 use crate::clock::SharedClock;
-use crate::config::NotifyConfig;
+use crate::config::{Env, NotifyConfig, SinkKind};
 use crate::model::{Message, OutboxItem, Timestamp};
 use crate::store::outbox::{self, NewItem};
 use crate::store::{self, Commit, Store};
@@ -40,6 +42,8 @@ pub struct Deliverer {
     pub clock: SharedClock,
     pub cfg: Arc<NotifyConfig>,
     client: reqwest::Client,
+    /// The e-mail sinks' SMTP settings, by sink name.
+    mailers: Arc<HashMap<String, Mailer>>,
     /// Notified when items are written.
     pub wake: Arc<tokio::sync::Notify>,
 }
@@ -48,7 +52,8 @@ pub struct Deliverer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Delivered,
-    Retry(Timestamp),
+    /// Try again at this time; why this try failed.
+    Retry(Timestamp, String),
     Dead(String),
 }
 
@@ -60,14 +65,17 @@ pub fn backoff(attempts: u32) -> Duration {
 }
 
 impl Deliverer {
+    /// `env` holds the e-mail sinks' passwords (`password_env`).
     pub fn new(
         store: Store,
         clock: SharedClock,
         cfg: Arc<NotifyConfig>,
         wake: Arc<tokio::sync::Notify>,
+        env: &dyn Env,
     ) -> Result<Self, String> {
         Ok(Deliverer {
             client: crate::outbound::client(cfg.timeout)?,
+            mailers: Arc::new(super::email::mailers(&cfg, env)?),
             store,
             clock,
             cfg,
@@ -153,7 +161,11 @@ impl Deliverer {
             Message::Event { .. } => None,
         };
         let now = self.clock.now();
-        match sinks::send(&self.client, sink, item, user.as_deref()).await {
+        let sent = match self.mailers.get(&sink.name) {
+            Some(mailer) if sink.kind == SinkKind::Email => mailer.send(item).await,
+            _ => sinks::send(&self.client, sink, item, user.as_deref()).await,
+        };
+        match sent {
             Ok(()) => Outcome::Delivered,
             Err(SendError::Refused(why)) => Outcome::Dead(why),
             Err(SendError::Retry { reason, .. })
@@ -170,7 +182,7 @@ impl Deliverer {
             }) => {
                 tracing::info!(sink = %sink.name, key = %item.key, %reason, "notification not delivered; will retry");
                 let wait = backoff(item.attempts + 1).max(retry_after.unwrap_or_default());
-                Outcome::Retry(now.plus(wait.min(BACKOFF_CAP)))
+                Outcome::Retry(now.plus(wait.min(BACKOFF_CAP)), reason)
             }
         }
     }
@@ -183,7 +195,7 @@ impl Deliverer {
             Outcome::Dead(why) => {
                 tracing::warn!(sink = %item.sink, key = %item.key, reason = %why, "notification given up")
             }
-            Outcome::Retry(_) => {}
+            Outcome::Retry(..) => {}
         }
         self.store
             .run(move |s| {
@@ -200,11 +212,11 @@ impl Deliverer {
                             outbox::remove(tx, &current)?;
                             Ok(((), Commit::Durable))
                         }
-                        Outcome::Retry(due) => {
+                        Outcome::Retry(due, why) => {
                             let mut next = current.clone();
                             next.attempts += 1;
                             next.due = due;
-                            next.last_error = Some("not delivered yet".into());
+                            next.last_error = Some(why);
                             outbox::update(tx, &current, &next)?;
                             Ok(((), Commit::Lazy))
                         }

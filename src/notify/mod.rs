@@ -12,6 +12,7 @@
 //! the config is declared dead when it falls due, never sent elsewhere.
 
 pub mod deliver;
+pub mod email;
 mod sinks;
 
 use std::time::Duration;

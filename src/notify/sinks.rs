@@ -70,8 +70,9 @@ pub fn webhook_body(item: &OutboxItem, user: Option<&str>) -> Value {
     }
 }
 
-/// ntfy's title, body, click URL and priority (3 default, 4 high).
-fn ntfy_parts(item: &OutboxItem) -> (String, String, Option<String>, u8) {
+/// A notification as text: its title, body, click URL and priority (3
+/// default, 4 high). ntfy shows these, and a mail is made of them.
+pub fn text_parts(item: &OutboxItem) -> (String, String, Option<String>, u8) {
     match &item.message {
         Message::Postings { postings, .. } if postings.len() == 1 => {
             let p = &postings[0];
@@ -201,13 +202,18 @@ pub async fn send(
             .header(header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", &item.key)
             .body(webhook_body(item, user).to_string()),
+        SinkKind::Email => {
+            return Err(SendError::Refused(
+                "an e-mail sink is sent through its mailer".into(),
+            ));
+        }
         SinkKind::Slack => client
             .post(sink.url.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header("Idempotency-Key", &item.key)
             .body(slack_body(item).to_string()),
         SinkKind::Ntfy => {
-            let (title, body, click, priority) = ntfy_parts(item);
+            let (title, body, click, priority) = text_parts(item);
             let mut r = client
                 .post(sink.url.clone())
                 .header("Title", header_text(&title))

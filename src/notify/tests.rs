@@ -14,6 +14,7 @@ fn sink(name: &str, user: Option<&str>, mode: SinkMode, events: &[&str]) -> Sink
         mode,
         min_score: 60,
         events: events.iter().map(|e| e.to_string()).collect(),
+        email: None,
     }
 }
 

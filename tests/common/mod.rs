@@ -5,6 +5,7 @@
 pub mod ai;
 pub mod hook;
 pub mod site;
+pub mod smtp;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
