@@ -632,3 +632,102 @@ fn an_admin_resumes_a_quarantined_company_from_the_attention_page() {
     );
     app.wait_until("a successful scrape", || !app.jobs("completed").is_empty());
 }
+
+#[test]
+fn the_company_grid_sorts_and_filters_and_keeps_the_choice_in_the_url() {
+    let site = Site::start();
+    site.set_page(
+        "/beta/careers",
+        site::Page {
+            status: 500,
+            body: "down".into(),
+            ..Default::default()
+        },
+    );
+    for name in ["alpha", "gamma"] {
+        site.set(
+            &format!("/{name}/careers"),
+            careers_page(name, &[(1, "Engineer")]),
+        );
+    }
+    // Beta is quarantined after two open circuits: a state that holds.
+    let config = format!(
+        "{}\n[breaker]\nfailures = 1\ncool_off = \"300ms\"\n[quarantine]\nafter_opens = 2\n",
+        common::FAST_CONFIG
+    );
+    let mut app = Appliance::with_config(&config);
+    app.start();
+    let root = app.json(&["user", "add", "root", "--admin"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in ["Alpha", "Beta", "Gamma"] {
+        app.add_company(
+            name,
+            &site.url(&format!("/{}/careers", name.to_lowercase())),
+        );
+    }
+    app.wait_until("Beta quarantined", || {
+        app.json(&["company", "show", "Beta"])["state"] == "quarantined"
+    });
+    let beta_state = "quarantined";
+    let base = format!("http://{}", app.addr.unwrap());
+    let order = "[...document.querySelectorAll('#companies tbody .company-name')].map(e => e.textContent).join(',')";
+    runtime().block_on(async {
+        let chrome = Chrome::launch().await;
+        let page = chrome
+            .browser
+            .new_page(format!("{base}/signin"))
+            .await
+            .unwrap();
+        sign_in(&page, &root).await;
+        open(&page, &base, "/companies").await;
+        assert_eq!(text(&page, order).await, "Alpha,Beta,Gamma");
+
+        // A click on the column's name sorts by it, failing first.
+        click(&page, "#companies thead a[data-sort=failures]").await;
+        until(
+            &page,
+            "sorted by failures",
+            "location.search.includes('sort=failures')",
+        )
+        .await;
+        settled(&page).await;
+        assert!(text(&page, order).await.starts_with("Beta,"));
+        let sorted = text(&page, "location.href").await;
+        assert!(sorted.contains("dir=desc"), "{sorted}");
+        assert_eq!(
+            text(&page, "document.querySelector('th[aria-sort]').innerText").await,
+            "Failures ▼"
+        );
+        shot(&page, "9-companies-sorted").await;
+
+        // The state filter keeps the order, and the URL holds both.
+        page.evaluate(format!(
+            "document.querySelector('#state').value = '{beta_state}'"
+        ))
+        .await
+        .unwrap();
+        click(&page, "form.filters button[type=submit]").await;
+        until(
+            &page,
+            "filtered by state",
+            &format!("location.search.includes('state={beta_state}')"),
+        )
+        .await;
+        settled(&page).await;
+        assert_eq!(text(&page, order).await, "Beta");
+        let filtered = text(&page, "location.href").await;
+        assert!(filtered.contains("sort=failures"), "{filtered}");
+
+        // The URL alone brings the same grid back.
+        open(&page, &base, &filtered.replace(&base, "")).await;
+        assert_eq!(text(&page, order).await, "Beta");
+        assert_eq!(
+            text(&page, "document.querySelector('#state').value").await,
+            beta_state
+        );
+        shot(&page, "10-companies-filtered").await;
+        chrome.close().await;
+    });
+}

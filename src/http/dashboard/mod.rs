@@ -9,6 +9,7 @@
 //! `data-live` is redrawn by fetching its page again, so the HTML is
 //! written in one place only.
 
+mod companies;
 mod html;
 mod pages;
 
@@ -29,7 +30,7 @@ use crate::model::{Company, Id, Job, JobStatus, Role, User};
 use crate::queue::{self, JobFilter};
 use crate::store::{self, PostingFilter};
 use html::Frame;
-use pages::{AttentionRow, CompanyRow, JobsPage, JobsQuery};
+use pages::{AttentionRow, JobsPage, JobsQuery};
 
 /// Companies listed on one companies page (a search narrows them).
 const MAX_COMPANIES: usize = 200;
@@ -48,7 +49,7 @@ const STYLE: &str = include_str!("style.css");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(overview))
-        .route("/companies", get(companies))
+        .route("/companies", get(companies::page))
         .route("/jobs", get(jobs))
         .route("/postings", get(postings))
         .route("/attention", get(attention))
@@ -291,47 +292,6 @@ fn param(raw: &Option<String>, key: &str) -> Option<String> {
     url::form_urlencoded::parse(raw.as_bytes())
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.trim().chars().take(100).collect())
-}
-
-async fn companies(
-    State(state): State<AppState>,
-    Session(user): Session,
-    RawQuery(raw): RawQuery,
-) -> PageResult {
-    let search = param(&raw, "q").unwrap_or_default();
-    let caller = Caller(user.clone());
-    let now = state.control.clock.now();
-    let (prefs, common) = state
-        .control
-        .store
-        .run(move |s| {
-            let vis = visible(s, &caller)?;
-            s.read(|rx| {
-                Ok((
-                    store::preferences_of_user(rx, caller.id())?,
-                    common(rx, &vis)?,
-                ))
-            })
-        })
-        .await
-        .map_err(failed)?;
-    let needle = search.to_lowercase();
-    let matching: Vec<&Company> = common
-        .companies
-        .iter()
-        .filter(|c| c.name.to_lowercase().contains(&needle))
-        .collect();
-    let rows: Vec<CompanyRow> = matching
-        .iter()
-        .take(MAX_COMPANIES)
-        .map(|c| CompanyRow {
-            company: c,
-            mine: prefs.iter().find(|p| p.company_id == c.id),
-        })
-        .collect();
-    let intervals = state.control.rank_intervals();
-    let main = pages::companies(&rows, matching.len(), &search, &intervals, now);
-    Ok(framed(&user, "/companies", "Companies", &common, &main))
 }
 
 async fn jobs(

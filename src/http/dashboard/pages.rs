@@ -1,5 +1,6 @@
 //! The dashboard's pages as HTML, from data already read: overview
-//! (health and new postings), companies, jobs, postings and attention.
+//! (health and new postings), jobs, postings and attention (the companies
+//! page is `companies.rs`).
 //!
 //! Markup carries the hooks the script uses (`data-*` attributes, element
 //! ids); every control has a label, tables have captions and header cells,
@@ -9,8 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::html::{ago, bytes, esc, json_script, query_value};
-use crate::model::{Company, Id, Job, JobStatus, Preference, Timestamp};
+use super::html::{ago, bytes, esc, query_value};
+use crate::model::{Id, Job, JobStatus, Timestamp};
 use crate::status::{StatusReport, human_secs};
 use crate::views::{AttentionView, PostingView};
 
@@ -197,59 +198,6 @@ pub fn postings_section(
 }
 
 /// One company as the companies page shows it, with the user's preference.
-pub struct CompanyRow<'a> {
-    pub company: &'a Company,
-    pub mine: Option<&'a Preference>,
-}
-
-pub fn companies(
-    rows: &[CompanyRow],
-    total: usize,
-    search: &str,
-    intervals: &[Duration],
-    now: Timestamp,
-) -> String {
-    let table: Vec<String> = intervals.iter().map(|d| every(*d)).collect();
-    let mut out = format!(
-        r#"<form class="filters" method="get" action="/companies" role="search"><label for="q">Name</label> <input id="q" name="q" type="search" value="{q}" maxlength="100"> <button type="submit">Search</button></form>
-<p class="muted">Rank 1-100: the higher your rank, the more often the company is scraped. Showing {shown} of {total}.</p>
-<script type="application/json" id="intervals">{json}</script>"#,
-        q = esc(search),
-        shown = rows.len(),
-        json = json_script(&table),
-    );
-    out.push_str(r#"<div class="scroll"><table id="companies"><caption class="sr">Companies</caption><thead><tr><th scope="col">Company</th><th scope="col">Tracking</th><th scope="col">Your rank</th><th scope="col">State</th><th scope="col">Last success</th><th scope="col">Failures</th><th scope="col">Scrape</th></tr></thead><tbody>"#);
-    for row in rows {
-        let c = row.company;
-        let tracking = row.mine.is_some_and(|p| p.tracking);
-        let rank = row.mine.map_or(50, |p| p.rank.get());
-        let interval = intervals
-            .get(rank as usize - 1)
-            .map(|d| every(*d))
-            .unwrap_or_default();
-        let checked = if tracking { " checked" } else { "" };
-        let disabled = if tracking { "" } else { " disabled" };
-        let url = c.urls.first().map(String::as_str).unwrap_or_default();
-        let _ = write!(
-            out,
-            r#"<tr data-company="{id}"><th scope="row"><span class="company-name">{name}</span><br><small><a href="{url}" rel="noopener noreferrer">{url_text}</a></small></th>
-<td><input type="checkbox" role="switch" id="track-{id}" class="track"{checked}> <label for="track-{id}">Track <span class="sr">{name}</span></label></td>
-<td><label for="rank-{id}" class="sr">Rank for {name}</label><input type="range" id="rank-{id}" class="rank" min="1" max="100" value="{rank}"{disabled} aria-describedby="interval-{id}"> <output id="interval-{id}" for="rank-{id}">rank {rank}, {interval}</output></td>
-<td>{state}</td><td>{success}</td><td>{fails}</td>
-<td><button type="button" class="start"{disabled}>Scrape now<span class="sr"> {name}</span></button></td></tr>"#,
-            id = c.id,
-            name = esc(&c.name),
-            url = esc(url),
-            url_text = esc(url),
-            state = c.health.state.as_str(),
-            success = ago(c.health.last_success, now),
-            fails = c.health.consecutive_failures,
-        );
-    }
-    out.push_str("</tbody></table></div>");
-    out
-}
-
 /// The jobs page's filters, as given.
 pub struct JobsQuery {
     pub page: usize,
