@@ -261,6 +261,13 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         work_available: work_available.clone(),
     };
     tracker.spawn(monitor.run(cancel.clone()));
+    tracker.spawn(crate::alerts::run(
+        store.clone(),
+        resources.clone(),
+        clock.clone(),
+        config.alerts.clone(),
+        cancel.clone(),
+    ));
     pool.spawn(&tracker, cancel.clone());
     analysis.spawn(&tracker, cancel.clone())?;
     tracker.spawn(deliverer.run(cancel.clone()));

@@ -8,6 +8,7 @@
 //! the command line and reports errors.
 
 pub mod admin;
+pub mod alerts;
 pub mod analyze;
 pub mod app;
 pub mod check;

@@ -49,6 +49,19 @@ pub struct Config {
     pub resources: ResourcesConfig,
     pub analysis: AnalysisConfig,
     pub notify: NotifyConfig,
+    pub alerts: AlertsConfig,
+}
+
+/// `[alerts]`: the job-history rules of `crate::alerts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertsConfig {
+    pub interval: Duration,
+    /// Share of ended scrapes, 0-1, above which `failure_rate` fires.
+    pub failure_rate: f64,
+    pub failure_window: Duration,
+    pub failure_min_jobs: u64,
+    pub no_success_after: Duration,
+    pub stall_after: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -384,6 +397,10 @@ pub enum SinkMode {
 pub const EVENTS: &[&str] = &[
     "quarantined",
     "backlog",
+    "failure_rate",
+    "no_success",
+    "queue_stalled",
+    "hot",
     "overheated",
     "disk_low",
     "memory_low",

@@ -25,6 +25,18 @@ pub struct RawConfig {
     pub resources: RawResources,
     pub analysis: RawAnalysis,
     pub notify: RawNotify,
+    pub alerts: RawAlerts,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAlerts {
+    pub interval: Option<String>,
+    pub failure_rate: Option<f64>,
+    pub failure_window: Option<String>,
+    pub failure_min_jobs: Option<i64>,
+    pub no_success_after: Option<String>,
+    pub stall_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

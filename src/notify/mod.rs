@@ -111,7 +111,8 @@ pub fn event(
 #[cfg(test)]
 mod tests;
 
-/// Turn resource alerts, as they are raised, into operator events.
+/// Turn alerts (the machine's and the job rules'), as they are raised and
+/// as they end, into operator events.
 pub async fn forward_alerts(
     mut alerts: tokio::sync::broadcast::Receiver<(String, String)>,
     store: store::Store,

@@ -23,6 +23,19 @@ use super::throttle::{self, Throttled};
 use crate::clock::SharedClock;
 use crate::config::Config;
 
+/// The alert kinds the monitor raises and ends.
+pub const MONITOR_ALERTS: &[&str] = &[
+    "overheated",
+    "hot",
+    "memory_low",
+    "disk_low",
+    "under_voltage",
+    "throttled",
+];
+
+/// How far under `resources.soft_temp` the "hot" alert ends, in °C.
+const HOT_HYSTERESIS: f64 = 2.0;
+
 /// How often the event loop's lateness is probed.
 const PROBE: Duration = Duration::from_millis(200);
 /// Raspberry Pi's firmware tool, looked up on `PATH`.
@@ -147,18 +160,9 @@ impl Monitor {
         let holding = self.conditions(&sample);
         let holds = self.controller.holds();
         self.resources.update(|v| {
-            let (raised, ended) = shared::reconcile(&mut v.alerts, now, holding);
-            for a in raised {
-                tracing::warn!(alert = a.kind, "{}", a.message);
-                // Nobody listening (no operator sink) is fine.
-                let _ = self
-                    .resources
-                    .raised
-                    .send((a.kind.to_string(), a.message.clone()));
-            }
-            for a in ended {
-                tracing::info!(alert = a.kind, "resolved: {}", a.message);
-            }
+            let (raised, ended) =
+                shared::reconcile_kinds(&mut v.alerts, now, Some(MONITOR_ALERTS), holding);
+            self.resources.announce(raised, ended);
             v.holds = holds;
             v.jobs_running = used.jobs;
             v.tabs_open = used.tabs;
@@ -184,6 +188,23 @@ impl Monitor {
                 format!(
                     "temperature ({t}) reached the {:.0} °C hard limit: no new job or tab starts until it is under {:.0} °C",
                     cfg.hard_temp, cfg.resume_temp
+                ),
+            ));
+        }
+        // Ends 2 °C under the limit, so a temperature hovering at it does
+        // not raise and end the alert over and over.
+        else if let Some(t) = s.temperature.as_ref().filter(|t| {
+            let limit = match self.resources.is_open("hot") {
+                true => cfg.soft_temp - HOT_HYSTERESIS,
+                false => cfg.soft_temp,
+            };
+            t.celsius > limit
+        }) {
+            found.push((
+                "hot",
+                format!(
+                    "temperature {:.1} °C is over the {:.0} °C soft limit: fewer jobs run at a time; check the fan and airflow",
+                    t.celsius, cfg.soft_temp
                 ),
             ));
         }

@@ -3,9 +3,11 @@
 //! sample, the limits and the open alerts for status and readiness.
 //!
 //! Alerts are conditions that need a human (overheating, memory or disk
-//! running out, under-voltage); each is logged once when it starts and once
-//! when it ends, never per sample. They live in memory: after a restart the
-//! next sample finds them again.
+//! running out, under-voltage, and the job rules of `crate::alerts`); each
+//! is logged and announced once when it starts and once when it ends
+//! ("recovered"), never per sample. They live in memory: after a restart
+//! the next sample finds them again. Each source reconciles only the kinds
+//! it owns.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -22,7 +24,8 @@ pub struct Resources {
     pub jobs: Arc<Gate>,
     pub tabs: Arc<Gate>,
     view: Mutex<ResourceView>,
-    /// Each alert as it is raised, as (kind, message), for the operator's
+    /// Each alert as it is raised, and again as it ends (its message then
+    /// starting "recovered: "), as (kind, message), for the operator's
     /// notifications.
     pub raised: tokio::sync::broadcast::Sender<(String, String)>,
 }
@@ -99,6 +102,40 @@ impl Resources {
         f(&mut self.lock())
     }
 
+    /// Reconcile the alerts of the kinds in `owned` with those holding now,
+    /// log and announce each one raised or ended.
+    pub fn reconcile_owned(
+        &self,
+        now: Timestamp,
+        owned: &[&str],
+        holding: Vec<(&'static str, String)>,
+    ) {
+        self.update(|v| {
+            let (raised, ended) = reconcile_kinds(&mut v.alerts, now, Some(owned), holding);
+            self.announce(raised, ended);
+        });
+    }
+
+    /// Log and announce alerts raised and ended. Nobody listening (no
+    /// operator sink) is fine.
+    pub fn announce(&self, raised: Vec<Alert>, ended: Vec<Alert>) {
+        for a in raised {
+            tracing::warn!(alert = a.kind, "{}", a.message);
+            let _ = self.raised.send((a.kind.to_string(), a.message));
+        }
+        for a in ended {
+            tracing::info!(alert = a.kind, "recovered: {}", a.message);
+            let _ = self
+                .raised
+                .send((a.kind.to_string(), format!("recovered: {}", a.message)));
+        }
+    }
+
+    /// Whether an alert of this kind is open.
+    pub fn is_open(&self, kind: &str) -> bool {
+        self.lock().alerts.iter().any(|a| a.kind == kind)
+    }
+
     /// Why the appliance should not be sent work, for `/readyz`.
     pub fn overheated(&self) -> Option<String> {
         let v = self.lock();
@@ -116,9 +153,21 @@ pub fn reconcile(
     now: Timestamp,
     holding: Vec<(&'static str, String)>,
 ) -> (Vec<Alert>, Vec<Alert>) {
-    let (kept, ended): (Vec<Alert>, Vec<Alert>) = std::mem::take(open)
-        .into_iter()
-        .partition(|a| holding.iter().any(|(k, _)| *k == a.kind));
+    reconcile_kinds(open, now, None, holding)
+}
+
+/// [`reconcile`] for a source that owns only the kinds in `owned`: open
+/// alerts of other kinds are left as they are.
+pub fn reconcile_kinds(
+    open: &mut Vec<Alert>,
+    now: Timestamp,
+    owned: Option<&[&str]>,
+    holding: Vec<(&'static str, String)>,
+) -> (Vec<Alert>, Vec<Alert>) {
+    let (kept, ended): (Vec<Alert>, Vec<Alert>) = std::mem::take(open).into_iter().partition(|a| {
+        owned.is_some_and(|kinds| !kinds.contains(&a.kind))
+            || holding.iter().any(|(k, _)| *k == a.kind)
+    });
     *open = kept;
     let mut raised = Vec::new();
     for (kind, message) in holding {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::raw::RawConfig;
 use super::values::{DURATION_ALLOWED, SIZE_ALLOWED, parse_duration, parse_size};
 use super::{
-    BackoffConfig, Config, ConfigError, HttpConfig, QueueConfig, ReadinessConfig, RetentionConfig,
-    SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig,
+    AlertsConfig, BackoffConfig, Config, ConfigError, HttpConfig, QueueConfig, ReadinessConfig,
+    RetentionConfig, SchedulerConfig, StatusConfig, StoreConfig, WorkersConfig,
 };
 
 /// Collects problems while converting raw values.
@@ -223,6 +223,21 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
     let resources = resources(&mut c, raw.resources, max_concurrency);
     let analysis = analysis::analysis(&mut c, raw.analysis);
     let notify = notify::notify(&mut c, raw.notify);
+    let a = raw.alerts;
+    let alerts = AlertsConfig {
+        interval: c.positive_duration("alerts.interval", a.interval, "30s"),
+        failure_rate: c.float("alerts.failure_rate", a.failure_rate, 0.5, 0.0, 1.0),
+        failure_window: c.positive_duration("alerts.failure_window", a.failure_window, "1h"),
+        failure_min_jobs: c.int(
+            "alerts.failure_min_jobs",
+            a.failure_min_jobs,
+            10,
+            1,
+            1_000_000,
+        ) as u64,
+        no_success_after: c.positive_duration("alerts.no_success_after", a.no_success_after, "24h"),
+        stall_after: c.positive_duration("alerts.stall_after", a.stall_after, "30min"),
+    };
     let status = StatusConfig {
         write_interval: c.positive_duration(
             "status.write_interval",
@@ -288,6 +303,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         resources,
         analysis,
         notify,
+        alerts,
         status,
         readiness,
         retention,

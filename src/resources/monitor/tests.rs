@@ -66,7 +66,11 @@ async fn limits_reach_the_gates_and_an_alert_is_raised_and_ended_once() {
     tick(&mut m, 5).await;
     let v = r.view();
     assert_eq!((r.jobs.limit(), r.tabs.limit()), (5, 2));
-    assert!(v.alerts.is_empty() && !v.holds.thermal);
+    // Under the resume point the hard alert ends; 74 °C is still over the
+    // 70 °C soft limit, which has an alert of its own.
+    let kinds: Vec<&str> = v.alerts.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, ["hot"]);
+    assert!(!v.holds.thermal);
     assert!(v.last_change.unwrap().reason.contains("resume"));
     assert_eq!(v.samples, 6);
     assert_eq!(v.readings.unwrap().loop_lag_ms, Some(0));
