@@ -38,6 +38,7 @@ fn measure(path: &Path) {
         pass_interval: Duration::from_secs(60),
         max_enqueue: 1000,
         inactive_user_after: None,
+        judge_activity: false,
         cron: Vec::new(),
     };
     let t = Instant::now();

@@ -42,6 +42,7 @@ fn bench(c: &mut Criterion) {
         pass_interval: Duration::from_secs(60),
         max_enqueue: 1000,
         inactive_user_after: None,
+        judge_activity: false,
         cron: Vec::new(),
     };
     let mut g = c.benchmark_group("scheduler_pass_10k");

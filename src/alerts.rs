@@ -6,11 +6,16 @@
 //!
 //! - `failure_rate`: more than `alerts.failure_rate` of the scrapes that
 //!   ended within `alerts.failure_window` failed (at least
-//!   `alerts.failure_min_jobs` of them ended).
+//!   `alerts.failure_min_jobs` of them ended). Once open, it ends only under
+//!   [`FAILURE_RATE_CLEAR`] of the rate, and stays while too few jobs end
+//!   to judge. Once open, it ends only under
+//!   [`FAILURE_RATE_CLEAR`] of the rate, and stays while too few jobs end
+//!   to judge.
 //! - `no_success`: companies are tracked, but no scrape succeeded for
 //!   `alerts.no_success_after` (counted from the start when none ever did).
 //! - `queue_stalled`: a job has been runnable for `alerts.stall_after` and
-//!   no job ended in that time.
+//!   no job ended in that time, while work is not held back on purpose
+//!   (heat, battery).
 //!
 //! The analysis backlog (`backlog`), quarantines (`quarantined`) and the
 //! machine's alerts are raised where they happen.
@@ -86,18 +91,31 @@ pub fn history(v: &impl View, cfg: &AlertsConfig, now: Timestamp) -> store::Resu
     Ok(h)
 }
 
+/// Share of `alerts.failure_rate` under which an open `failure_rate` alert
+/// ends, so a rate hovering at the threshold does not fire again and again.
+pub const FAILURE_RATE_CLEAR: f64 = 0.8;
+
 /// The rule alerts that hold, given the history; `started` is when the
-/// appliance started.
+/// appliance started, `open` the kinds open now (an open alert holds on a
+/// little longer than it takes to raise one, so it never flaps).
 pub fn conditions(
     h: &History,
     cfg: &AlertsConfig,
     now: Timestamp,
     started: Timestamp,
+    open: &[&str],
 ) -> Vec<(&'static str, String)> {
     let mut found = Vec::new();
     let human =
         |d: Duration| humantime::format_duration(Duration::from_secs(d.as_secs())).to_string();
-    if h.ended >= cfg.failure_min_jobs && h.failed as f64 > cfg.failure_rate * h.ended as f64 {
+    let failing_open = open.contains(&"failure_rate");
+    let threshold = match failing_open {
+        true => cfg.failure_rate * FAILURE_RATE_CLEAR,
+        false => cfg.failure_rate,
+    };
+    // Too few ended to judge: an open alert stays as it is.
+    let judged = h.ended >= cfg.failure_min_jobs;
+    if (judged && h.failed as f64 > threshold * h.ended as f64) || (!judged && failing_open) {
         found.push((
             "failure_rate",
             format!(
@@ -149,7 +167,17 @@ pub async fn run(
         let c = cfg.clone();
         match store.run(move |s| s.read(|rx| history(rx, &c, now))).await {
             Ok(h) => {
-                resources.reconcile_owned(now, RULE_ALERTS, conditions(&h, &cfg, now, started))
+                let open: Vec<&str> = RULE_ALERTS
+                    .iter()
+                    .copied()
+                    .filter(|k| resources.is_open(k))
+                    .collect();
+                let mut holding = conditions(&h, &cfg, now, started, &open);
+                // A queue held back on purpose (heat, battery) is not stalled.
+                if resources.view().limits.paused {
+                    holding.retain(|(k, _)| *k != "queue_stalled");
+                }
+                resources.reconcile_owned(now, RULE_ALERTS, holding);
             }
             Err(e) => tracing::warn!(error = %e, "cannot check the alert rules"),
         }

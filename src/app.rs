@@ -283,7 +283,10 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
     let scheduler = Scheduler {
         store: store.clone(),
         clock: clock.clone(),
-        settings: PassSettings::from_config(&config),
+        settings: PassSettings {
+            judge_activity: true,
+            ..PassSettings::from_config(&config)
+        },
         state: sched_state,
         on_enqueue: work_available.clone(),
         wake: scheduler_wake,

@@ -22,7 +22,7 @@ fn failure_rate_needs_enough_jobs_and_more_than_the_share() {
         ..Default::default()
     };
     let kinds = |h: History| -> Vec<&str> {
-        conditions(&h, &c, T0, T0)
+        conditions(&h, &c, T0, T0, &[])
             .into_iter()
             .map(|(k, _)| k)
             .collect()
@@ -30,7 +30,17 @@ fn failure_rate_needs_enough_jobs_and_more_than_the_share() {
     assert!(kinds(h(9, 9)).is_empty(), "fewer than failure_min_jobs");
     assert!(kinds(h(10, 5)).is_empty(), "half is not more than half");
     assert_eq!(kinds(h(10, 6)), ["failure_rate"]);
-    let msg = &conditions(&h(10, 6), &c, T0, T0)[0].1;
+    // Once open it holds down to 80 % of the rate, and while too few end.
+    let open = |h: History| -> Vec<&str> {
+        conditions(&h, &c, T0, T0, &["failure_rate"])
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(open(h(10, 5)), ["failure_rate"], "50 % > 40 %");
+    assert!(open(h(10, 4)).is_empty(), "40 % is not over 40 %");
+    assert_eq!(open(h(3, 0)), ["failure_rate"], "too few to judge");
+    let msg = &conditions(&h(10, 6), &c, T0, T0, &[])[0].1;
     assert!(msg.contains("6 of 10") && msg.contains("50 %"), "{msg}");
 }
 
@@ -43,26 +53,26 @@ fn no_success_and_a_stalled_queue_count_from_the_start_when_nothing_happened_yet
         ..Default::default()
     };
     assert!(
-        conditions(&tracked, &c, T0.plus(day), T0).is_empty(),
+        conditions(&tracked, &c, T0.plus(day), T0, &[]).is_empty(),
         "exactly 24 h"
     );
-    let late = conditions(&tracked, &c, T0.plus(day + MIN), T0);
+    let late = conditions(&tracked, &c, T0.plus(day + MIN), T0, &[]);
     assert_eq!(late[0].0, "no_success");
     let recent = History {
         last_success: Some(T0.plus(day)),
         ..tracked.clone()
     };
-    assert!(conditions(&recent, &c, T0.plus(day + MIN), T0).is_empty());
+    assert!(conditions(&recent, &c, T0.plus(day + MIN), T0, &[]).is_empty());
     // Nothing tracked: nothing to succeed at.
-    assert!(conditions(&History::default(), &c, T0.plus(day * 9), T0).is_empty());
+    assert!(conditions(&History::default(), &c, T0.plus(day * 9), T0, &[]).is_empty());
 
     let waiting = History {
         oldest_runnable: Some(T0),
         ..Default::default()
     };
-    assert!(conditions(&waiting, &c, T0.plus(MIN * 30), T0).is_empty());
+    assert!(conditions(&waiting, &c, T0.plus(MIN * 30), T0, &[]).is_empty());
     assert_eq!(
-        conditions(&waiting, &c, T0.plus(MIN * 31), T0)[0].0,
+        conditions(&waiting, &c, T0.plus(MIN * 31), T0, &[])[0].0,
         "queue_stalled"
     );
     let draining = History {
@@ -70,7 +80,7 @@ fn no_success_and_a_stalled_queue_count_from_the_start_when_nothing_happened_yet
         ..waiting
     };
     assert!(
-        conditions(&draining, &c, T0.plus(MIN * 31), T0).is_empty(),
+        conditions(&draining, &c, T0.plus(MIN * 31), T0, &[]).is_empty(),
         "jobs still end: the queue drains, if slowly"
     );
 }
@@ -112,7 +122,12 @@ fn the_rules_fire_once_and_recover_once_over_a_scripted_history() {
     let mut heard = resources.raised.subscribe();
     let check = |now: Timestamp| {
         let h = store.read(|rx| history(rx, &c, now)).unwrap();
-        resources.reconcile_owned(now, RULE_ALERTS, conditions(&h, &c, now, T0));
+        let open: Vec<&str> = RULE_ALERTS
+            .iter()
+            .copied()
+            .filter(|k| resources.is_open(k))
+            .collect();
+        resources.reconcile_owned(now, RULE_ALERTS, conditions(&h, &c, now, T0, &open));
     };
     // Four failures in ten minutes, checked every minute for a while.
     for i in 0..4 {

@@ -48,7 +48,7 @@ pub async fn user_of_token(state: &AppState, token: String) -> Result<User, ApiE
         .limiter
         .check(user.id)
         .map_err(ApiError::rate_limited)?;
-    seen(state, &user).await?;
+    seen(state, &user).await;
     Ok(user)
 }
 
@@ -56,25 +56,32 @@ pub async fn user_of_token(state: &AppState, token: String) -> Result<User, ApiE
 /// so one write an hour is plenty, and requests between write nothing.
 pub const SEEN_STEP: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Record the user's activity (see the module doc).
-async fn seen(state: &AppState, user: &User) -> Result<(), ApiError> {
+/// Record the user's activity (see the module doc). A failure to record it
+/// (a full disk) is logged and the request goes on: activity is a hint for
+/// the scheduler, not part of the answer.
+async fn seen(state: &AppState, user: &User) {
     let now = state.control.clock.now();
     if user
         .last_seen
         .is_some_and(|t| t <= now && now.since(t) < SEEN_STEP)
     {
-        return Ok(());
+        return;
     }
     let id = user.id;
-    let back = state
+    let touched = state
         .control
         .store
         .run(move |s| s.write_lazy(|tx| store::touch_user(tx, id, now)))
-        .await?;
-    if back {
-        tracing::info!(user = %user.name, "an inactive user is back: their ranks count again");
+        .await;
+    match touched {
+        Ok(true) => {
+            tracing::info!(user = %user.name, "an inactive user is back: their ranks count again")
+        }
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(user = %user.name, error = %e, "cannot record the user's activity")
+        }
     }
-    Ok(())
 }
 
 /// The cookie the dashboard keeps its token in.
@@ -192,7 +199,7 @@ impl FromRequestParts<AppState> for Caller {
                 "header {ACT_AS_SHOWN} names a service account; name the user it acts for"
             )));
         }
-        seen(state, &target).await?;
+        seen(state, &target).await;
         Ok(Caller(target))
     }
 }

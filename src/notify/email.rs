@@ -76,7 +76,13 @@ impl Mailer {
         env: &dyn Env,
     ) -> Result<Self, String> {
         crate::outbound::install_crypto();
-        let host = sink.url.host_str().ok_or("the URL has no host")?;
+        // An IPv6 address comes bracketed in a URL, not in a lookup.
+        let host = sink
+            .url
+            .host_str()
+            .ok_or("the URL has no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         let mut builder = match email.tls {
             MailTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
             MailTls::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(host),

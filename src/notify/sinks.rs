@@ -105,17 +105,31 @@ pub fn text_parts(item: &OutboxItem) -> (String, String, Option<String>, u8) {
     }
 }
 
-/// Text for Slack's mrkdwn: `&`, `<` and `>` are control characters there.
+/// Text for Slack's mrkdwn: `&`, `<` and `>` are control characters there,
+/// and an `@` before a word is a mention in Mattermost's plain text: a
+/// zero-width joiner keeps `@channel` from a careers page from pinging
+/// everyone.
 fn slack_text(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('@', "@\u{2060}")
+}
+
+/// Slack refuses a section's text over 3000 characters.
+const SLACK_SECTION: usize = 3000;
+
+fn clip(s: String) -> String {
+    match s.char_indices().nth(SLACK_SECTION - 1) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
 }
 
 /// A link in mrkdwn; a URL that would break the `<url|label>` syntax is
 /// shown as text instead.
 fn slack_link(url: &str, label: &str) -> String {
-    if url.contains(['|', '>', '<', ' ']) {
+    if url.contains(['|', '>', '<', ' ', '&']) {
         format!("{} ({})", slack_text(label), slack_text(url))
     } else {
         format!("<{url}|{}>", slack_text(label))
@@ -173,7 +187,7 @@ pub fn slack_body(item: &OutboxItem) -> Value {
     blocks.push(json!({"type": "context", "elements": [
         {"type": "mrkdwn", "text": format!("Scoutly · {}", item.key)}
     ]}));
-    json!({"text": text, "blocks": blocks})
+    json!({"text": clip(slack_text(&text)), "blocks": blocks})
 }
 
 /// Header values must be visible ASCII; anything else is dropped.
@@ -188,6 +202,17 @@ fn header_text(s: &str) -> String {
         })
         .take(250)
         .collect()
+}
+
+/// How a sink is named in errors kept in the outbox and the log: its name
+/// and host, never its URL (a Slack webhook's path, an ntfy topic are
+/// secrets).
+fn shown(sink: &Sink) -> String {
+    format!(
+        "sink {:?} ({})",
+        sink.name,
+        sink.url.host_str().unwrap_or("no host")
+    )
 }
 
 pub async fn send(
@@ -238,7 +263,7 @@ pub async fn send(
     let answer = crate::outbound::send(req, MAX_ANSWER)
         .await
         .map_err(|e| SendError::Retry {
-            reason: format!("sending to {} failed: {e}", sink.url),
+            reason: format!("sending to {} failed: {e}", shown(sink)),
             retry_after: None,
         })?;
     let (status, retry_after) = (answer.status, answer.retry_after);
@@ -249,12 +274,12 @@ pub async fn send(
     match status {
         200..=299 => Ok(()),
         408 | 425 | 429 | 500..=599 => Err(SendError::Retry {
-            reason: format!("{} answered HTTP {status} {said}", sink.url),
+            reason: format!("{} answered HTTP {status} {said}", shown(sink)),
             retry_after,
         }),
         _ => Err(SendError::Refused(format!(
             "{} refused it with HTTP {status} {said}",
-            sink.url
+            shown(sink)
         ))),
     }
 }

@@ -127,6 +127,17 @@ fn slack_messages_escape_mrkdwn_and_stay_within_the_block_limit() {
         "{text}"
     );
     assert!(!text.contains("<!channel>"), "no mention can be injected");
+    let mut loud = announced(90);
+    loud.title = "@channel <!here> Engineer".into();
+    let body = sinks::slack_body(&item(Message::Postings {
+        user_id: 1,
+        postings: vec![loud],
+    }));
+    let top = body["text"].as_str().unwrap();
+    assert!(
+        !top.contains("@channel") && !top.contains("<!here>"),
+        "{top}"
+    );
 
     let many: Vec<Announced> = (0..30).map(|_| announced(70)).collect();
     let body = sinks::slack_body(&item(Message::Postings {

@@ -192,19 +192,31 @@ impl Monitor {
             ));
         }
         // Ends 2 °C under the limit, so a temperature hovering at it does
-        // not raise and end the alert over and over.
-        else if let Some(t) = s.temperature.as_ref().filter(|t| {
-            let limit = match self.resources.is_open("hot") {
-                true => cfg.soft_temp - HOT_HYSTERESIS,
-                false => cfg.soft_temp,
-            };
-            t.celsius > limit
-        }) {
+        // not raise and end the alert over and over; it holds through an
+        // overheating too (one "recovered" when it is really cool again).
+        let hot_open = self.resources.is_open("hot");
+        let limit = match hot_open {
+            true => cfg.soft_temp - HOT_HYSTERESIS,
+            false => cfg.soft_temp,
+        };
+        let hot = match &s.temperature {
+            Some(t) => t.celsius > limit,
+            // A sensor that vanished keeps an open alert (fail safe).
+            None => hot_open,
+        };
+        if hot || self.controller.holds().thermal {
+            let t = s
+                .temperature
+                .as_ref()
+                .map_or("unknown now".to_string(), |t| {
+                    format!("{:.1} °C", t.celsius)
+                });
             found.push((
                 "hot",
                 format!(
-                    "temperature {:.1} °C is over the {:.0} °C soft limit: fewer jobs run at a time; check the fan and airflow",
-                    t.celsius, cfg.soft_temp
+                    "temperature ({t}) passed the {:.0} °C soft limit: fewer jobs run at a time until it is under {:.0} °C; check the fan and airflow",
+                    cfg.soft_temp,
+                    cfg.soft_temp - HOT_HYSTERESIS
                 ),
             ));
         }

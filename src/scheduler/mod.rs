@@ -103,6 +103,9 @@ pub struct PassSettings {
     pub max_enqueue: usize,
     /// Users away longer than this stop counting toward ranks.
     pub inactive_user_after: Option<Duration>,
+    /// Whether this pass judges users' activity (the appliance's passes do;
+    /// a pass run from the CLI leaves it alone).
+    pub judge_activity: bool,
     pub cron: Vec<crate::config::CronTrigger>,
 }
 
@@ -114,6 +117,7 @@ impl PassSettings {
             pass_interval: cfg.scheduler.pass_interval,
             max_enqueue: cfg.scheduler.max_enqueue_per_pass,
             inactive_user_after: cfg.scheduler.inactive_user_after,
+            judge_activity: false,
             cron: cfg.schedule.cron.clone(),
         }
     }
@@ -191,7 +195,10 @@ pub fn run_pass_after(
         }
         // Before planning: users who left stop counting, and who came back
         // count again, so their companies' effective ranks are current.
-        let activity = store::sweep_activity(tx, now, settings.inactive_user_after)?;
+        let activity = match settings.judge_activity {
+            true => store::sweep_activity(tx, now, settings.inactive_user_after)?,
+            false => 0,
+        };
         let companies = store::list_companies(tx)?;
         let due = plan(&companies, now, &settings.policy);
         let mut enqueued = 0;

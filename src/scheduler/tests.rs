@@ -20,6 +20,7 @@ pub(super) fn settings() -> PassSettings {
         pass_interval: Duration::from_secs(60),
         max_enqueue: 1000,
         inactive_user_after: None,
+        judge_activity: false,
         cron: Vec::new(),
     }
 }
@@ -348,6 +349,12 @@ fn inactive_users_stop_counting_until_they_come_back() {
     };
     let mut s = settings();
     s.inactive_user_after = Some(DAY * 30);
+    s.judge_activity = true;
+    // The first judging pass sets the baseline: activity counts from here
+    // at the earliest (an appliance upgraded from a version that recorded
+    // none does not find everyone inactive at once).
+    run_pass(&store, T0, &s, JobSource::Scheduled).unwrap();
+    drain(&store, T0);
     // Bob used the API on day 20; alice has not since her account was made.
     store
         .write(|tx| store::touch_user(tx, bob, at(20)))
@@ -384,8 +391,14 @@ fn inactive_users_stop_counting_until_they_come_back() {
             .unwrap()
     );
 
-    // Turned off, nobody is inactive.
+    // A pass run from the CLI leaves activity alone.
+    s.judge_activity = false;
     s.inactive_user_after = None;
+    run_pass(&store, at(153), &s, JobSource::Scheduled).unwrap();
+    assert!(store.read(|rx| store::is_inactive(rx, bob)).unwrap());
+
+    // Turned off, nobody is inactive.
+    s.judge_activity = true;
     run_pass(&store, at(200), &s, JobSource::Scheduled).unwrap();
     assert!(!store.read(|rx| store::is_inactive(rx, bob)).unwrap());
     assert_eq!(rank(shared), Some(90));

@@ -389,7 +389,7 @@ pub use postings::{
     record_links, scan_postings, set_attention, snapshot_contains, snapshot_len,
 };
 pub use users::{
-    get_user, hash_token, insert_user, is_inactive, list_users, preferences_of_user, set_token,
-    sweep_activity, touch_user, track, tracked_companies, trackers, untrack, user_by_ref,
-    user_by_token,
+    get_user, hash_token, inactive_users, insert_user, is_inactive, list_users,
+    preferences_of_user, set_token, sweep_activity, touch_user, track, tracked_companies, trackers,
+    untrack, user_by_ref, user_by_token,
 };

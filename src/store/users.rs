@@ -114,6 +114,9 @@ pub fn untrack(tx: &mut Tx<'_>, user_id: Id, company_id: Id) -> Result<()> {
     Ok(())
 }
 
+/// `meta` key: when activity started being judged (the first sweep).
+const ACTIVITY_SINCE: &str = "activity_since";
+
 /// `meta` key marking a user inactive (value: when the mark was made).
 fn inactive_key(user_id: Id) -> String {
     format!("inactive_user.{user_id}")
@@ -136,22 +139,32 @@ fn refresh_ranks_of(tx: &mut Tx<'_>, user_id: Id) -> Result<()> {
 
 /// Mark users inactive whose last activity is more than `after` before
 /// `now`, and active again those who came back, refreshing the effective
-/// ranks of their companies. `after: None` counts everyone as active. The
-/// operator user (the console's owner) is never inactive. Returns how many
-/// users changed.
+/// ranks of their companies. `after: None` counts everyone as active.
+/// Activity is counted from the first sweep at the earliest, so users of an
+/// appliance upgraded from a version that recorded no activity are not all
+/// inactive at once. The operator user (the console's owner) is never
+/// inactive. Returns how many users changed.
 pub fn sweep_activity(
     tx: &mut Tx<'_>,
     now: Timestamp,
     after: Option<std::time::Duration>,
 ) -> Result<usize> {
+    let floor = match super::meta_get(tx, ACTIVITY_SINCE)? {
+        Some(ms) => Timestamp::from_millis(ms as i64),
+        None => {
+            tx.meta.insert(ACTIVITY_SINCE, now.key())?;
+            now
+        }
+    };
     let mut changed = 0;
     for user in list_users(tx)? {
-        let inactive =
-            user.name != OPERATOR_USER && after.is_some_and(|a| now.since(user.last_active()) > a);
+        let inactive = user.name != OPERATOR_USER
+            && after.is_some_and(|a| now.since(user.last_active().max(floor)) > a);
         if inactive == is_inactive(tx, user.id)? {
             continue;
         }
         if inactive {
+            tracing::warn!(user = %user.name, "no API or dashboard request for scheduler.inactive_user_after: this user's ranks no longer count until their next request");
             tx.meta.insert(inactive_key(user.id).as_str(), now.key())?;
         } else {
             tx.meta.remove(inactive_key(user.id).as_str())?;
@@ -160,6 +173,17 @@ pub fn sweep_activity(
         changed += 1;
     }
     Ok(changed)
+}
+
+/// Names of the users the last sweep marked inactive.
+pub fn inactive_users(v: &impl View) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for user in list_users(v)? {
+        if is_inactive(v, user.id)? {
+            out.push(user.name);
+        }
+    }
+    Ok(out)
 }
 
 /// Record a user's API or dashboard request: their last activity, and if

@@ -160,13 +160,24 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
         raw.scheduler.pass_interval,
         "60s",
     );
-    // "0s" turns it off: every user counts, however long away.
+    // "0s" turns it off: every user counts, however long away. Activity is
+    // recorded at most hourly, so less than a day would misjudge users.
     let inactive_user_after = Some(c.duration(
         "scheduler.inactive_user_after",
         raw.scheduler.inactive_user_after,
         "30days",
     ))
     .filter(|d| !d.is_zero());
+    if inactive_user_after.is_some_and(|d| d < Duration::from_secs(86_400)) {
+        c.bad(
+            "scheduler.inactive_user_after",
+            &format!(
+                "{:?}",
+                humantime::format_duration(inactive_user_after.unwrap_or_default()).to_string()
+            ),
+            "\"0s\" (off) or at least \"1day\"",
+        );
+    }
 
     let schedule = schedule(&mut c, raw.schedule);
 

@@ -149,6 +149,8 @@ fn email(c: &mut Check, key: &dyn Fn(&str) -> String, s: &RawSink) -> EmailSink 
             "(a URL with a password)",
             "a URL without the password: give it with password_env or password_file",
         ),
+        // The URL may hold a password; it is not echoed.
+        _ if s.url.contains('@') => c.bad(&key("url"), "(a URL with a user part)", shape),
         _ => c.bad(&key("url"), &format!("{:?}", s.url), shape),
     }
     let mut to = Vec::new();

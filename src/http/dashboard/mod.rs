@@ -264,16 +264,7 @@ async fn overview(State(state): State<AppState>, Session(user): Session) -> Page
                 let postings = crate::views::postings_for(rx, &filter, Some(caller.id()), None)?;
                 // Who the scheduler sets aside, for admins only.
                 let inactive = match caller.is_admin() {
-                    true => Some(
-                        store::list_users(rx)?
-                            .into_iter()
-                            .filter_map(|u| match store::is_inactive(rx, u.id) {
-                                Ok(true) => Some(Ok(u.name)),
-                                Ok(false) => None,
-                                Err(e) => Some(Err(e)),
-                            })
-                            .collect::<store::Result<Vec<_>>>()?,
-                    ),
+                    true => Some(store::inactive_users(rx)?),
                     false => None,
                 };
                 Ok((report, postings, common(rx, &vis)?, inactive))

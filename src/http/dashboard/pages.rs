@@ -197,7 +197,6 @@ pub fn postings_section(
     out
 }
 
-/// One company as the companies page shows it, with the user's preference.
 /// The jobs page's filters, as given.
 pub struct JobsQuery {
     pub page: usize,
