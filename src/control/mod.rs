@@ -120,6 +120,18 @@ impl Control {
         }
     }
 
+    /// Record a user's API or dashboard request (a lazy write; see
+    /// `store::touch_user`). Returns whether an inactive user came back.
+    pub async fn record_activity(
+        &self,
+        user_id: crate::model::Id,
+        now: crate::model::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .run(move |s| s.write_lazy(|tx| store::touch_user(tx, user_id, now)))
+            .await
+    }
+
     /// How often a company is scraped at each rank 1-100 (index 0 is rank
     /// 1), from `schedule.bands`.
     pub fn rank_intervals(&self) -> Vec<std::time::Duration> {

@@ -67,12 +67,7 @@ async fn seen(state: &AppState, user: &User) {
     {
         return;
     }
-    let id = user.id;
-    let touched = state
-        .control
-        .store
-        .run(move |s| s.write_lazy(|tx| store::touch_user(tx, id, now)))
-        .await;
+    let touched = state.control.record_activity(user.id, now).await;
     match touched {
         Ok(true) => {
             tracing::info!(user = %user.name, "an inactive user is back: their ranks count again")
