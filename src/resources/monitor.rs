@@ -175,14 +175,14 @@ impl Monitor {
     fn conditions(&self, s: &Sample) -> Vec<(&'static str, String)> {
         let mut found = Vec::new();
         let cfg = self.controller.config();
+        // A sensor that vanished during an alert keeps it (fail safe).
+        let t = s
+            .temperature
+            .as_ref()
+            .map_or("unknown now".to_string(), |t| {
+                format!("{:.1} °C", t.celsius)
+            });
         if self.controller.holds().thermal {
-            // A sensor that vanished during the hold keeps it (fail safe).
-            let t = s
-                .temperature
-                .as_ref()
-                .map_or("unknown now".to_string(), |t| {
-                    format!("{:.1} °C", t.celsius)
-                });
             found.push((
                 "overheated",
                 format!(
@@ -201,16 +201,9 @@ impl Monitor {
         };
         let hot = match &s.temperature {
             Some(t) => t.celsius > limit,
-            // A sensor that vanished keeps an open alert (fail safe).
             None => hot_open,
         };
         if hot || self.controller.holds().thermal {
-            let t = s
-                .temperature
-                .as_ref()
-                .map_or("unknown now".to_string(), |t| {
-                    format!("{:.1} °C", t.celsius)
-                });
             found.push((
                 "hot",
                 format!(
