@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -57,18 +57,21 @@ struct Inner {
     arrived: Vec<Mail>,
     delay: Duration,
     refuse_next: Vec<&'static str>,
+    /// Non-zero: ends of DATA are held unanswered until `release`.
+    hold_next: usize,
+    held: bool,
 }
 
 pub struct Smtp {
     pub addr: SocketAddr,
-    inner: Arc<Mutex<Inner>>,
+    inner: Arc<(Mutex<Inner>, Condvar)>,
 }
 
 impl Smtp {
     pub fn start() -> Smtp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        let inner = Arc::new((Mutex::new(Inner::default()), Condvar::new()));
         let shared = inner.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
@@ -88,27 +91,46 @@ impl Smtp {
 
     /// Mails whose DATA was answered 250.
     pub fn mails(&self) -> Vec<Mail> {
-        self.inner.lock().unwrap().mails.clone()
+        self.inner.0.lock().unwrap().mails.clone()
     }
 
     /// Every mail that arrived, answered or not (a kill may cut the answer).
     pub fn arrived(&self) -> Vec<Mail> {
-        self.inner.lock().unwrap().arrived.clone()
+        self.inner.0.lock().unwrap().arrived.clone()
+    }
+
+    /// From now until [`Smtp::release`], leave every end of DATA unanswered
+    /// (the mail recorded as arrived): a kill then lands mid-delivery.
+    pub fn hold(&self) {
+        self.inner.0.lock().unwrap().hold_next = 1;
+    }
+
+    /// Whether a mail is being held unanswered now.
+    pub fn holding(&self) -> bool {
+        self.inner.0.lock().unwrap().held
+    }
+
+    /// Answer the held mails (to a client that may be gone).
+    pub fn release(&self) {
+        let (lock, cv) = &*self.inner;
+        lock.lock().unwrap().hold_next = 0;
+        cv.notify_all();
     }
 
     /// Answer each end of DATA this late.
     pub fn set_delay(&self, d: Duration) {
-        self.inner.lock().unwrap().delay = d;
+        self.inner.0.lock().unwrap().delay = d;
     }
 
     /// Answer the next ends of DATA with these replies (e.g. "451 4.3.0
     /// try later", "554 5.7.1 rejected").
     pub fn refuse_next(&self, replies: &[&'static str]) {
-        self.inner.lock().unwrap().refuse_next = replies.to_vec();
+        self.inner.0.lock().unwrap().refuse_next = replies.to_vec();
     }
 }
 
-fn session(conn: TcpStream, inner: &Mutex<Inner>) -> std::io::Result<()> {
+fn session(conn: TcpStream, shared: &(Mutex<Inner>, Condvar)) -> std::io::Result<()> {
+    let (inner, cv) = shared;
     conn.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut out = conn.try_clone()?;
     let mut lines = BufReader::new(conn);
@@ -160,6 +182,11 @@ fn session(conn: TcpStream, inner: &Mutex<Inner>) -> std::io::Result<()> {
                 let (delay, refusal) = {
                     let mut i = inner.lock().unwrap();
                     i.arrived.push(mail.clone());
+                    if i.hold_next > 0 {
+                        i.held = true;
+                        i = cv.wait_while(i, |i| i.hold_next > 0).unwrap();
+                        i.held = false;
+                    }
                     let r = (!i.refuse_next.is_empty()).then(|| i.refuse_next.remove(0));
                     (i.delay, r)
                 };
