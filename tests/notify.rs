@@ -464,3 +464,49 @@ mod deliverer {
         assert!(gone.last_error.unwrap().contains("no longer in the config"));
     }
 }
+
+#[test]
+fn a_quarantine_is_announced_once_and_its_resume_once_as_recovered() {
+    let site = Site::start();
+    let hook = Hook::start();
+    site.set_page(
+        "/down/careers",
+        common::site::Page {
+            status: 500,
+            body: "down".into(),
+            ..Default::default()
+        },
+    );
+    let cfg = format!(
+        "{FAST_CONFIG}\n[breaker]\nfailures = 1\ncool_off = \"300ms\"\n[quarantine]\nafter_opens = 2\n\
+         [[notify.sinks]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{}\"\nevents = [\"quarantined\"]\n",
+        hook.url()
+    );
+    let mut app = Appliance::with_config(&cfg);
+    app.start();
+    app.add_company("Down", &site.url("/down/careers"));
+    let events = || -> Vec<String> {
+        hook.got()
+            .iter()
+            .filter(|d| d.body["type"] == "event" && d.body["event"] == "quarantined")
+            .map(|d| d.body["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    app.wait_until("the quarantine announced", || events().len() == 1);
+    assert!(!events()[0].starts_with("recovered"), "{:?}", events());
+    site.set("/down/careers", careers_page("down", &[(1, "Engineer")]));
+    app.json(&["company", "set", "Down", "--resume"]);
+    app.wait_until("the recovery announced", || events().len() == 2);
+    assert!(
+        events()[1].starts_with("recovered: Down was resumed"),
+        "{:?}",
+        events()
+    );
+    // Resuming a company that is not quarantined says nothing.
+    app.json(&["company", "set", "Down", "--resume"]);
+    app.wait_until("a scrape after the resume, nothing left to send", || {
+        !app.jobs("completed").is_empty() && app.json(&["status"])["analysis"]["outboxPending"] == 0
+    });
+    assert_eq!(events().len(), 2, "{:?}", events());
+    assert_eq!(app.stop(), 0);
+}

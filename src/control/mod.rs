@@ -22,7 +22,7 @@ pub use requests::Request;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::model::{JobSource, JobStatus, Rank, Role};
+use crate::model::{CompanyState, JobSource, JobStatus, Rank, Role};
 use crate::queue::{self, EnqueueRequest, JobFilter, Queue};
 use crate::scheduler::{PassSettings, run_pass};
 use crate::status::{self, Live};
@@ -205,13 +205,34 @@ impl Control {
                 resume,
             } => {
                 let patch = validate::patch(name, urls, mode, include, exclude)?;
-                let c = self.store.write(|tx| {
+                let now = self.clock.now();
+                let (c, recovered) = self.store.write(|tx| {
                     let id = store::company_by_ref(tx, &company)?.id;
+                    let quarantined =
+                        store::get_company(tx, id)?.health.state == CompanyState::Quarantined;
                     if resume {
                         store::resume(tx, id)?;
                     }
-                    store::patch_company(tx, id, patch)
+                    let c = store::patch_company(tx, id, patch)?;
+                    // The quarantine's "recovered", in the same transaction.
+                    let recovered = resume && quarantined;
+                    if recovered {
+                        let message =
+                            format!("recovered: {} was resumed and is scheduled again", c.name);
+                        crate::notify::event(
+                            tx,
+                            &self.config.notify,
+                            "quarantined",
+                            &message,
+                            Some(id),
+                            now,
+                        )?;
+                    }
+                    Ok((c, recovered))
                 })?;
+                if recovered && let Some(n) = &self.outbox_wake {
+                    n.notify_one();
+                }
                 if resume {
                     if let Some(f) = &self.fetcher {
                         for u in c.urls.iter().filter_map(|u| url::Url::parse(u).ok()) {
