@@ -52,6 +52,17 @@ fn bench(c: &mut Criterion) {
     g.bench_function("nothing_due", |b| {
         b.iter(|| run_pass(&store, soon, &settings, JobSource::Scheduled).unwrap())
     });
+    // The same pass as the appliance runs it: judging every user's activity
+    // (scheduler.inactive_user_after, 30 days) before planning. Nobody
+    // changes state, so this is the sweep's steady cost.
+    let judging = PassSettings {
+        inactive_user_after: Some(Duration::from_secs(30 * 86_400)),
+        judge_activity: true,
+        ..settings.clone()
+    };
+    g.bench_function("nothing_due_judging_activity", |b| {
+        b.iter(|| run_pass(&store, soon, &judging, JobSource::Scheduled).unwrap())
+    });
     // Catch-up after a week off: every tracked company due; one pass enqueues
     // up to `max_enqueue` (1,000) of them.
     // Cancelling counts as a company's turn, so each iteration is eight days
