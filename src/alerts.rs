@@ -20,8 +20,9 @@
 //! The analysis backlog (`backlog`), quarantines (`quarantined`) and the
 //! machine's alerts are raised where they happen.
 //!
-//! Cost: one read transaction per check, scanning the jobs that ended in the
-//! window (newest first, at most [`MAX_SCAN`]) and the company list.
+//! Cost: one read transaction per check, reading the active jobs (at most
+//! one per company), the jobs created since a day before the window (newest
+//! first, at most [`MAX_SCAN`]) and the company list.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,12 +63,15 @@ pub fn history(v: &impl View, cfg: &AlertsConfig, now: Timestamp) -> store::Resu
     let window = now.minus(cfg.failure_window);
     // Retries can stretch a job over hours: look back a day past the window.
     let horizon = window.minus(Duration::from_secs(86_400));
-    for row in v.jobs().iter()?.rev().take(MAX_SCAN) {
-        let (k, val) = row?;
-        let job: Job = store::codec::decode(val.value(), &k.value())?;
+    // At most one job per company waits or runs: the active index is small.
+    for job in crate::queue::active_jobs(v)? {
         if job.status == JobStatus::Pending && job.run_at <= now {
             h.oldest_runnable = Some(h.oldest_runnable.map_or(job.run_at, |t| t.min(job.run_at)));
         }
+    }
+    for row in v.jobs().iter()?.rev().take(MAX_SCAN) {
+        let (k, val) = row?;
+        let job: Job = store::codec::decode(val.value(), &k.value())?;
         if let (Some(end), true) = (
             job.completed,
             matches!(job.status, JobStatus::Completed | JobStatus::Failed),
@@ -78,7 +82,7 @@ pub fn history(v: &impl View, cfg: &AlertsConfig, now: Timestamp) -> store::Resu
                 h.failed += u64::from(job.status == JobStatus::Failed);
             }
         }
-        if job.created < horizon && job.status != JobStatus::Pending {
+        if job.created < horizon {
             break;
         }
     }

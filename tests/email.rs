@@ -148,58 +148,34 @@ fn a_missing_smtp_password_stops_the_start_and_says_where_to_put_it() {
 }
 
 mod deliverer {
-    use std::sync::Arc;
-    use std::time::Duration;
-
+    use super::common::outbox as rigs;
     use super::common::smtp::Smtp;
-    use scoutly::clock::{Clock, ManualClock};
-    use scoutly::config::{EmailSink, MailTls, NotifyConfig, Sink, SinkKind, SinkMode};
-    use scoutly::model::{Role, Timestamp};
-    use scoutly::notify::{self, Deliverer};
-    use scoutly::store::{self, Store, outbox};
-
-    const T0: Timestamp = Timestamp::from_millis(1_795_515_600_000);
+    use scoutly::clock::Clock;
+    use scoutly::config::{EmailSink, MailTls, Sink, SinkKind, SinkMode};
+    use scoutly::model::Timestamp;
+    use scoutly::notify;
+    use scoutly::store::outbox;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_temporary_refusal_is_retried_under_the_same_id_and_a_permanent_one_gives_up() {
         let smtp = Smtp::start();
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.redb")).unwrap();
-        store
-            .write(|tx| store::insert_user(tx, "ops", Role::Admin, [1; 32], T0))
-            .unwrap();
-        let cfg = NotifyConfig {
-            digest_interval: Duration::from_secs(3600),
-            timeout: Duration::from_secs(2),
-            give_up_after: Duration::from_secs(86_400),
-            backlog_alert: 100,
-            sinks: vec![Sink {
-                name: "ops-mail".into(),
-                kind: SinkKind::Email,
-                url: url::Url::parse(&format!("smtp://{}", smtp.addr)).unwrap(),
-                user: None,
-                mode: SinkMode::Immediate,
-                min_score: 0,
-                events: vec!["disk_low".into()],
-                email: Some(EmailSink {
-                    to: vec!["ops@example.com".into()],
-                    from: "Scoutly <scoutly@example.com>".into(),
-                    tls: MailTls::None,
-                    username: None,
-                    password_env: None,
-                    password_file: None,
-                }),
-            }],
-        };
-        let clock = ManualClock::new(T0);
-        let d = Deliverer::new(
-            store.clone(),
-            clock.clone(),
-            Arc::new(cfg),
-            Default::default(),
-            &scoutly::config::ProcessEnv,
-        )
-        .unwrap();
+        let (_dir, store, clock, d) = rigs::rig(vec![Sink {
+            name: "ops-mail".into(),
+            kind: SinkKind::Email,
+            url: url::Url::parse(&format!("smtp://{}", smtp.addr)).unwrap(),
+            user: None,
+            mode: SinkMode::Immediate,
+            min_score: 0,
+            events: vec!["disk_low".into()],
+            email: Some(EmailSink {
+                to: vec!["ops@example.com".into()],
+                from: "Scoutly <scoutly@example.com>".into(),
+                tls: MailTls::None,
+                username: None,
+                password_env: None,
+                password_file: None,
+            }),
+        }]);
         let event = |text: &str| {
             store
                 .write(|tx| notify::event(tx, &d.cfg, "disk_low", text, None, clock.now()))

@@ -276,13 +276,12 @@ mod deliverer {
 
     use super::common::hook::Hook;
     use scoutly::clock::{Clock, ManualClock};
-    use scoutly::config::{NotifyConfig, Sink, SinkKind, SinkMode};
-    use scoutly::model::{Announced, Role, Timestamp};
+    use scoutly::config::{Sink, SinkKind, SinkMode};
+    use scoutly::model::{Announced, Timestamp};
     use scoutly::notify::{self, Deliverer};
-    use scoutly::store::{self, Store, outbox};
+    use scoutly::store::{Store, outbox};
 
-    /// 2026-11-24T10:20:00Z.
-    const T0: Timestamp = Timestamp::from_millis(1_795_515_600_000);
+    use super::common::outbox::{self as rigs, T0};
 
     fn rig(hook: &Hook, mode: SinkMode) -> (tempfile::TempDir, Store, Arc<ManualClock>, Deliverer) {
         rig_of(hook, mode, SinkKind::Webhook)
@@ -293,37 +292,16 @@ mod deliverer {
         mode: SinkMode,
         kind: SinkKind,
     ) -> (tempfile::TempDir, Store, Arc<ManualClock>, Deliverer) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db.redb")).unwrap();
-        store
-            .write(|tx| store::insert_user(tx, "alice", Role::User, [1; 32], T0))
-            .unwrap();
-        let cfg = NotifyConfig {
-            digest_interval: Duration::from_secs(3600),
-            timeout: Duration::from_secs(2),
-            give_up_after: Duration::from_secs(86_400),
-            backlog_alert: 100,
-            sinks: vec![Sink {
-                name: "alice".into(),
-                kind,
-                url: url::Url::parse(&hook.url()).unwrap(),
-                user: Some("alice".into()),
-                mode,
-                min_score: 0,
-                events: vec![],
-                email: None,
-            }],
-        };
-        let clock = ManualClock::new(T0);
-        let d = Deliverer::new(
-            store.clone(),
-            clock.clone(),
-            Arc::new(cfg),
-            Default::default(),
-            &scoutly::config::ProcessEnv,
-        )
-        .unwrap();
-        (dir, store, clock, d)
+        rigs::rig(vec![Sink {
+            name: "alice".into(),
+            kind,
+            url: url::Url::parse(&hook.url()).unwrap(),
+            user: Some("alice".into()),
+            mode,
+            min_score: 0,
+            events: vec![],
+            email: None,
+        }])
     }
 
     fn announce(store: &Store, d: &Deliverer, n: u64, now: Timestamp) {

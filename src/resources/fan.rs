@@ -10,6 +10,8 @@
 
 use std::path::Path;
 
+use super::thermal::{read_trimmed, sorted_entries};
+
 /// Fan chips' hwmon names.
 const FAN_CHIPS: &[&str] = &["pwmfan", "cooling_fan"];
 
@@ -23,53 +25,51 @@ pub struct Fan {
 }
 
 fn number(p: &Path) -> Option<u32> {
-    std::fs::read_to_string(p).ok()?.trim().parse().ok()
+    read_trimmed(p)?.parse().ok()
 }
 
 /// The first fan chip under `sysfs/hwmon`, or `None` without one (or when
 /// it reports neither speed nor drive).
 pub fn read(sysfs: &Path) -> Option<Fan> {
-    let mut chips: Vec<_> = std::fs::read_dir(sysfs.join("hwmon"))
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    chips.sort();
-    chips.into_iter().find_map(|chip| {
-        let name = std::fs::read_to_string(chip.join("name")).ok()?;
-        if !FAN_CHIPS.contains(&name.trim()) {
-            return None;
+    sorted_entries(&sysfs.join("hwmon"), "hwmon")
+        .into_iter()
+        .find_map(|chip| {
+            let name = read_trimmed(&chip.join("name"))?;
+            if !FAN_CHIPS.contains(&name.as_str()) {
+                return None;
+            }
+            let fan = Fan {
+                rpm: number(&chip.join("fan1_input")),
+                pwm_percent: number(&chip.join("pwm1"))
+                    .filter(|p| *p <= 255)
+                    .map(|p| ((p * 100 + 127) / 255) as u8),
+            };
+            (fan.rpm.is_some() || fan.pwm_percent.is_some()).then_some(fan)
+        })
+}
+
+impl Fan {
+    /// Speed and drive as a person reads them: "3120 rpm (45 %)".
+    pub fn reading(&self) -> String {
+        match (self.rpm, self.pwm_percent) {
+            (Some(rpm), Some(pwm)) => format!("{rpm} rpm ({pwm} %)"),
+            (Some(rpm), None) => format!("{rpm} rpm"),
+            (None, Some(pwm)) => format!("at {pwm} %"),
+            (None, None) => "not reading".into(),
         }
-        let fan = Fan {
-            rpm: number(&chip.join("fan1_input")),
-            pwm_percent: number(&chip.join("pwm1"))
-                .filter(|p| *p <= 255)
-                .map(|p| ((p * 100 + 127) / 255) as u8),
-        };
-        (fan.rpm.is_some() || fan.pwm_percent.is_some()).then_some(fan)
-    })
+    }
 }
 
 impl std::fmt::Display for Fan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.rpm, self.pwm_percent) {
-            (Some(rpm), Some(pwm)) => write!(f, "fan {rpm} rpm ({pwm} %)"),
-            (Some(rpm), None) => write!(f, "fan {rpm} rpm"),
-            (None, Some(pwm)) => write!(f, "fan at {pwm} %"),
-            (None, None) => write!(f, "fan"),
-        }
+        write!(f, "fan {}", self.reading())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::thermal::write;
     use super::*;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, format!("{text}\n")).unwrap();
-    }
 
     #[test]
     fn a_pi5_fan_is_read_next_to_other_chips() {

@@ -51,7 +51,8 @@ pub fn pick<'a>(sensors: &'a [Sensor], configured: Option<&str>) -> Option<&'a S
     }
 }
 
-fn read_trimmed(p: &Path) -> Option<String> {
+/// A sysfs file's text, trimmed; `None` when missing or empty.
+pub(super) fn read_trimmed(p: &Path) -> Option<String> {
     std::fs::read_to_string(p)
         .ok()
         .map(|s| s.trim().to_string())
@@ -68,7 +69,8 @@ fn millidegrees(p: &Path) -> Option<f64> {
         .filter(|c| *c != 0.0)
 }
 
-fn sorted_entries(dir: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
+/// The entries of `dir` whose names start with `prefix`, sorted.
+pub(super) fn sorted_entries(dir: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -120,15 +122,17 @@ fn thermal_zones(root: &Path) -> Vec<Sensor> {
         .collect()
 }
 
+/// Write a sysfs fixture file (a line, as the kernel writes it).
+#[cfg(test)]
+pub(super) fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, format!("{text}\n")).unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, format!("{text}\n")).unwrap();
-    }
 
     /// A Raspberry Pi 5 with an NVMe drive, as sysfs shows it.
     fn pi5(root: &Path) {

@@ -4,6 +4,7 @@
 
 pub mod ai;
 pub mod hook;
+pub mod outbox;
 pub mod site;
 pub mod smtp;
 

@@ -61,10 +61,7 @@ pub fn overview(
             .map_or("no sensor".into(), |t| format!("{:.1} °C", t.celsius)),
     );
     if let Some(fan) = readings.and_then(|s| s.fan) {
-        item(
-            "Fan",
-            fan.to_string().trim_start_matches("fan ").to_string(),
-        );
+        item("Fan", fan.reading());
     }
     item(
         "CPU",
