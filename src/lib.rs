@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod analytics;
 pub mod analyze;
 pub mod app;
 pub mod check;

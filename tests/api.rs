@@ -393,6 +393,81 @@ fn manual_scrapes_per_user_are_capped_with_429() {
     );
 }
 
+#[test]
+fn admins_read_job_analytics_over_a_range_and_users_may_not() {
+    let w = world();
+    let (code, all) = w.app.http("GET", "/api/admin/stats", Some(&w.root), None);
+    assert_eq!(code, 200, "{all}");
+    assert_eq!(all["resolution"], "hour");
+    assert_eq!(all["totals"]["completed"], 2, "{all}");
+    assert_eq!(all["totals"]["failed"], 0);
+    assert_eq!(all["totals"]["successRate"], 1.0);
+    assert_eq!(
+        all["totals"]["newPostings"], 2,
+        "the two baselines' postings"
+    );
+    assert!(all["totals"]["avgDurationMs"].is_u64(), "{all}");
+    assert!(all["totals"]["queueDepthMax"].as_u64().unwrap() >= 1);
+    let points = all["series"].as_array().unwrap();
+    assert!((24..=25).contains(&points.len()), "{}", points.len());
+    let done: u64 = points
+        .iter()
+        .map(|p| p["completed"].as_u64().unwrap())
+        .sum();
+    assert_eq!(done, 2, "the series adds up to the totals");
+    let names: Vec<&str> = all["byCompany"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+
+    let (code, acme) = w.app.http(
+        "GET",
+        "/api/admin/stats?company=Acme&from=7d",
+        Some(&w.root),
+        None,
+    );
+    assert_eq!(code, 200, "{acme}");
+    assert_eq!(acme["company"]["name"], "Acme");
+    assert_eq!(acme["totals"]["completed"], 1);
+    assert_eq!(acme["byCompany"], serde_json::json!([]));
+
+    // The CLI prints the same report, as JSON or as plain numbers.
+    let cli = w.app.json(&["stats", "--company", "acme", "--from", "7d"]);
+    assert_eq!(cli["totals"], acme["totals"]);
+    let text = w.app.cli(&["stats"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("2 completed, 0 failed"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("Acme") && text.stdout.contains("Globex"));
+    assert!(!text.stdout.contains('▁'), "no sparklines off a terminal");
+
+    let (code, body) = w.app.http("GET", "/api/admin/stats", Some(&w.ann), None);
+    assert_eq!((code, error_code(&body)), (403, "forbidden"));
+    for (query, code, says) in [
+        ("from=yesterday", 400, "from \"yesterday\""),
+        ("from=1h&to=2h", 400, "must be before"),
+        ("from=2000d", 400, "400 days"),
+        ("company=Initech", 404, "Initech"),
+        ("step=1", 400, "unknown query parameter"),
+    ] {
+        let (got, body) = w.app.http(
+            "GET",
+            &format!("/api/admin/stats?{query}"),
+            Some(&w.root),
+            None,
+        );
+        assert_eq!(got, code, "{query}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{query}: {message}");
+    }
+}
+
 fn headers(token: &str, act_as: Option<&str>) -> Vec<(String, String)> {
     let mut h = vec![("Authorization".to_string(), format!("Bearer {token}"))];
     if let Some(u) = act_as {

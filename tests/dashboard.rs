@@ -728,6 +728,68 @@ fn the_company_grid_sorts_and_filters_and_keeps_the_choice_in_the_url() {
             beta_state
         );
         shot(&page, "10-companies-filtered").await;
+
+        // The analytics page draws what the scrapes did as inline SVG.
+        open(&page, &base, "/stats").await;
+        let bars = "document.querySelectorAll('#chart-jobs rect.bar-ok').length";
+        let ok: u64 = page.evaluate(bars).await.unwrap().into_value().unwrap();
+        assert!(ok >= 1, "a bar for the completed baselines");
+        let finished = text(
+            &page,
+            "document.querySelector('#stats-totals dd').innerText",
+        )
+        .await;
+        assert!(finished.parse::<u64>().unwrap() >= 2, "{finished}");
+        let errors = text(
+            &page,
+            "document.querySelector('#stats-errors tbody').innerText",
+        )
+        .await;
+        assert!(
+            errors.contains("http_5xx"),
+            "Beta's failures by class: {errors}"
+        );
+        assert_eq!(
+            text(
+                &page,
+                "document.querySelector('#stats-companies tbody th').innerText"
+            )
+            .await,
+            "Beta",
+            "the company failing most comes first"
+        );
+        assert!(
+            text(
+                &page,
+                "document.querySelector('#chart-jobs svg').getAttribute('aria-label')"
+            )
+            .await
+            .starts_with("Jobs completed and failed: ")
+        );
+        shot(&page, "11-stats").await;
+        page.evaluate("document.querySelector('#range').value = '7d'")
+            .await
+            .unwrap();
+        click(&page, "form.filters button[type=submit]").await;
+        until(&page, "a week", "location.search.includes('range=7d')").await;
+        settled(&page).await;
+        assert!(
+            text(&page, "document.querySelector('#stats-scope').innerText")
+                .await
+                .starts_with("all companies, per hour")
+        );
+        click(&page, "#stats-companies tbody th a").await;
+        until(
+            &page,
+            "Beta's own stats",
+            "location.search.includes('company=')",
+        )
+        .await;
+        settled(&page).await;
+        let scope = text(&page, "document.querySelector('#stats-scope').innerText").await;
+        assert!(scope.starts_with("Beta, per hour"), "{scope}");
+        assert!(text(&page, "location.search").await.contains("range=7d"));
+        shot(&page, "12-stats-company").await;
         chrome.close().await;
     });
 }

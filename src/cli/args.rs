@@ -82,6 +82,20 @@ pub enum Command {
     },
     /// Companies that need a human.
     Attention,
+    /// Job analytics: success and failure rates, durations, errors by
+    /// class, new postings and queue depth, with sparklines on a terminal.
+    Stats {
+        /// Start: RFC 3339, or a duration back from now such as "7d"
+        /// (default: a day before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// End: RFC 3339 or a duration back from now (default: now).
+        #[arg(long)]
+        to: Option<String>,
+        /// One company (name or id) instead of all.
+        #[arg(long)]
+        company: Option<String>,
+    },
     /// Notifications waiting for delivery; `--dead` lists those given up.
     Outbox {
         #[arg(long)]

@@ -6,6 +6,7 @@
 mod args;
 mod backup;
 mod output;
+mod stats;
 mod transfer;
 
 use std::path::Path;
@@ -164,6 +165,7 @@ pub fn run(cli: Cli, env: &dyn Env) -> anyhow::Result<()> {
             return check(&paths, flag, env, &config, &url, mode.as_deref(), json);
         }
         Command::Attention => Request::Attention,
+        Command::Stats { from, to, company } => Request::Stats { from, to, company },
         Command::Outbox {
             cmd: Some(OutboxCmd::Retry { id }),
             ..

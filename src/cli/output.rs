@@ -23,6 +23,7 @@ pub enum Kind {
     Pass,
     Attention,
     Outbox,
+    Stats,
     Text,
     Raw,
 }
@@ -48,6 +49,7 @@ impl Kind {
             Request::Postings { .. } => Kind::Postings,
             Request::Enqueue => Kind::Pass,
             Request::Attention => Kind::Attention,
+            Request::Stats { .. } => Kind::Stats,
             Request::Outbox { .. } => Kind::Outbox,
             Request::OutboxRetry { .. } => Kind::Outbox,
             Request::CompanyForUrl { .. } | Request::SnapshotNew { .. } => Kind::Raw,
@@ -78,6 +80,13 @@ pub fn print(kind: Kind, v: &Value, json: bool) {
             } else {
                 print!("{text}");
             }
+        }
+        Kind::Stats => {
+            use std::io::IsTerminal;
+            print!(
+                "{}",
+                super::stats::render(v, std::io::stdout().is_terminal())
+            );
         }
         Kind::Raw => println!("{}", serde_json::to_string_pretty(v).unwrap_or_default()),
         Kind::Company => company(v),

@@ -12,6 +12,7 @@
 
 mod postings;
 mod requests;
+pub mod stats;
 mod validate;
 
 use std::sync::Arc;
@@ -441,6 +442,7 @@ impl Control {
                 })?;
                 Ok(json!({"new": new}))
             }
+            Request::Stats { from, to, company } => self.stats(from, to, company),
             Request::Attention => {
                 let items = self.store.read(|rx| {
                     let items = store::list_attention(rx)?;

@@ -105,6 +105,13 @@ pub enum Request {
     },
     Enqueue,
     Attention,
+    /// Job analytics over a range (`from`/`to`: RFC 3339, or a duration
+    /// back from now such as "7d"), for one company or all.
+    Stats {
+        from: Option<String>,
+        to: Option<String>,
+        company: Option<String>,
+    },
     /// The company whose careers URLs include `url`, if any (for `check`).
     CompanyForUrl {
         url: String,

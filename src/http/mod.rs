@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events", get(api::events))
         .route("/api/criteria", get(api::criteria).put(api::put_criteria))
         .route("/api/attention", get(api::attention))
+        .route("/api/admin/stats", get(api::stats))
         .merge(dashboard::router())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(limit))

@@ -84,6 +84,15 @@ impl FailureClass {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// The class a job's error message names: the worker writes it as
+    /// `"{class}: {detail}"`; anything else (a crash rescue) is `Other`.
+    pub fn of_error(message: &str) -> Self {
+        message
+            .split_once(": ")
+            .and_then(|(class, _)| Self::parse(class))
+            .unwrap_or(Self::Other)
+    }
+
     /// Worth trying again later: trouble on the network or the server side.
     /// Refusals, pages that are gone and robots' "no" stay as they are until
     /// someone changes something.

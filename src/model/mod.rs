@@ -12,6 +12,7 @@ mod job;
 mod notification;
 mod posting;
 mod rank;
+mod stats;
 mod time;
 mod user;
 
@@ -25,6 +26,7 @@ pub use job::{Checkpoint, Job, JobCounters, JobSource, JobStatus};
 pub use notification::{Announced, Message, OutboxItem};
 pub use posting::{AttentionItem, NewLink, PageCache, Posting, SnapshotEntry};
 pub use rank::{Rank, RankError};
+pub use stats::{DurationEstimate, Resolution, StatBucket, StatEvent, bin_middle, duration_bin};
 pub use time::Timestamp;
 pub use user::{OPERATOR_USER, Preference, REVOKED, Role, User};
 

@@ -9,6 +9,7 @@ use crate::config::BackoffConfig;
 use crate::model::{Checkpoint, Id, Job, JobCounters, JobSource, JobStatus, Timestamp};
 use crate::store::{
     Result, StoreError, Tx, View, get_company, get_record, meta_get, meta_set, next_id, put_record,
+    stats,
 };
 
 /// What to enqueue.
@@ -103,6 +104,7 @@ fn unlease(tx: &mut Tx<'_>, job: &mut Job) -> Result<()> {
 /// Move a job to a terminal status, maintaining the indexes.
 fn to_terminal(tx: &mut Tx<'_>, job: &mut Job, status: JobStatus, now: Timestamp) -> Result<()> {
     debug_assert!(status.is_terminal());
+    let was_running = job.status == JobStatus::InProgress;
     if job.status == JobStatus::Pending {
         tx.jobs_runnable.remove(runnable_key(job))?;
     }
@@ -114,7 +116,8 @@ fn to_terminal(tx: &mut Tx<'_>, job: &mut Job, status: JobStatus, now: Timestamp
     job.completed = Some(now);
     tx.job_checkpoints.remove(job.id)?;
     bump_terminal_count(tx, status, 1)?;
-    put(tx, job)
+    put(tx, job)?;
+    stats::record_finished(tx, job, was_running, now)
 }
 
 /// Meta key counting jobs in a terminal status, so counts need no scan.
@@ -338,6 +341,7 @@ pub fn fail_after(
     if retryable && job.attempt < job.max_attempts {
         let wait = backoff::delay(cfg, job.attempt, unit).max(at_least);
         to_pending(tx, &mut job, now.plus(wait))?;
+        stats::record_retry(tx, &job, now)?;
     } else {
         to_terminal(tx, &mut job, JobStatus::Failed, now)?;
     }
@@ -394,6 +398,7 @@ fn rescue(tx: &mut Tx<'_>, mut job: Job, now: Timestamp) -> Result<Job> {
     job.error = Some(msg.to_string());
     if job.attempt < job.max_attempts {
         to_pending(tx, &mut job, now)?;
+        stats::record_retry(tx, &job, now)?;
     } else {
         to_terminal(tx, &mut job, JobStatus::Failed, now)?;
     }

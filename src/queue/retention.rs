@@ -8,6 +8,9 @@
 //! per-status counters are decremented in the same transaction. Removing the
 //! oldest jobs never shifts newer ones, so history pages (newest first) stay
 //! stable while it runs.
+//!
+//! Each sweep also drops analytics buckets past their resolution's reach
+//! (`store::stats::prune`).
 
 use std::time::Duration;
 
@@ -150,6 +153,17 @@ pub async fn run(
         }
         if removed > 0 {
             tracing::info!(removed, "pruned finished jobs past their retention");
+        }
+        let now = clock.now();
+        match store
+            .run(move |s| s.write_lazy(|tx| crate::store::stats::prune(tx, now)))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "pruned analytics buckets past their retention"),
+            Err(e) => {
+                tracing::warn!(error = %e, "pruning analytics buckets failed; trying again later")
+            }
         }
     }
 }

@@ -233,6 +233,11 @@ pub fn run_pass_after(
         if changed {
             store::meta_set(tx, LAST_PASS_KEY, now.key())?;
         }
+        let enqueued_any = enqueued > 0 || cron.iter().any(|f| f.enqueued > 0);
+        if enqueued_any {
+            // The queue is deepest right after a pass fills it.
+            store::stats::sample_queue(tx, now)?;
+        }
         let report = PassReport {
             at: Some(now),
             considered: companies.len(),

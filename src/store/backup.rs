@@ -65,6 +65,8 @@ fn copy_all(rx: &Rx, tx: &mut Tx<'_>) -> Result<u64> {
         outbox,
         outbox_due,
         state,
+        job_stats,
+        job_timing,
     );
     Ok(rows)
 }

@@ -122,6 +122,14 @@ impl Record for crate::model::BudgetUse {
     const TABLE: &'static str = "state";
 }
 
+impl Record for crate::model::StatBucket {
+    const TABLE: &'static str = "job_stats";
+}
+
+impl Record for crate::model::DurationEstimate {
+    const TABLE: &'static str = "job_timing";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,6 +155,7 @@ pub fn remove_company(tx: &mut Tx<'_>, id: Id) -> Result<Company> {
     tx.attention.remove(id)?;
     tx.company_failures.remove(id)?;
     super::clear_page_cache(tx, id)?;
+    super::stats::remove_company(tx, id)?;
     Ok(company)
 }
 

@@ -21,6 +21,7 @@ mod legacy;
 pub mod outbox;
 mod postings;
 mod schema;
+pub mod stats;
 pub mod tables;
 pub mod transfer;
 mod users;

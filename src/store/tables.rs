@@ -10,8 +10,9 @@
 //!   a final status drops its checkpoint in the same transaction.
 //! - `company_names`/`user_names` hold lowercase names, unique.
 //! - `prefs_by_user` mirrors `prefs` with the key reversed.
-//! - `company_failures` and `page_cache` hold only existing companies: removing
-//!   a company removes its rows.
+//! - `company_failures`, `page_cache`, `job_timing` and the per-company rows
+//!   of `job_stats` hold only existing companies: removing a company removes
+//!   its rows.
 
 use redb::{
     ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction,
@@ -66,6 +67,10 @@ pub const AI_SCORES: TableDefinition<Bytes, Bytes> = TableDefinition::new("ai_sc
 pub const OUTBOX: TableDefinition<u64, Bytes> = TableDefinition::new("outbox");
 /// (due ms, outbox id) → ().
 pub const OUTBOX_DUE: TableDefinition<(u64, u64), ()> = TableDefinition::new("outbox_due");
+/// (resolution, company or 0 for all, bucket start ms) → StatBucket.
+pub const JOB_STATS: TableDefinition<(u8, u64, u64), Bytes> = TableDefinition::new("job_stats");
+/// company id → DurationEstimate.
+pub const JOB_TIMING: TableDefinition<u64, Bytes> = TableDefinition::new("job_timing");
 /// name → a singleton record (`ai_budget`).
 pub const STATE: TableDefinition<&str, Bytes> = TableDefinition::new("state");
 
@@ -81,7 +86,7 @@ pub trait View {
     type Runnable: ReadableTable<(u8, u8, u64, u64), ()>;
     type IdMap: ReadableTable<u64, u64>;
     type Snap: ReadableTable<(u64, &'static str), Bytes>;
-    type Backlog: ReadableTable<(u8, u64, u64), Bytes>;
+    type Triple: ReadableTable<(u8, u64, u64), Bytes>;
     type Blob: ReadableTable<Bytes, Bytes>;
     type Named: ReadableTable<&'static str, Bytes>;
 
@@ -106,12 +111,14 @@ pub trait View {
     fn user_criteria(&self) -> &Self::Rec;
     fn posting_details(&self) -> &Self::Rec;
     fn matches(&self) -> &Self::Pair;
-    fn analysis_backlog(&self) -> &Self::Backlog;
+    fn analysis_backlog(&self) -> &Self::Triple;
     fn ai_fields(&self) -> &Self::Blob;
     fn ai_scores(&self) -> &Self::Blob;
     fn outbox(&self) -> &Self::Rec;
     fn outbox_due(&self) -> &Self::PairSet;
     fn state(&self) -> &Self::Named;
+    fn job_stats(&self) -> &Self::Triple;
+    fn job_timing(&self) -> &Self::Rec;
 }
 
 macro_rules! tables {
@@ -144,6 +151,8 @@ macro_rules! tables {
             pub outbox: $tbl<$($lt,)? u64, Bytes>,
             pub outbox_due: $tbl<$($lt,)? (u64, u64), ()>,
             pub state: $tbl<$($lt,)? &'static str, Bytes>,
+            pub job_stats: $tbl<$($lt,)? (u8, u64, u64), Bytes>,
+            pub job_timing: $tbl<$($lt,)? u64, Bytes>,
         }
 
         impl$(<$lt>)? View for $name$(<$lt>)? {
@@ -156,7 +165,7 @@ macro_rules! tables {
             type Runnable = $tbl<$($lt,)? (u8, u8, u64, u64), ()>;
             type IdMap = $tbl<$($lt,)? u64, u64>;
             type Snap = $tbl<$($lt,)? (u64, &'static str), Bytes>;
-            type Backlog = $tbl<$($lt,)? (u8, u64, u64), Bytes>;
+            type Triple = $tbl<$($lt,)? (u8, u64, u64), Bytes>;
             type Blob = $tbl<$($lt,)? Bytes, Bytes>;
             type Named = $tbl<$($lt,)? &'static str, Bytes>;
             fn meta(&self) -> &Self::Meta { &self.meta }
@@ -180,12 +189,14 @@ macro_rules! tables {
             fn user_criteria(&self) -> &Self::Rec { &self.user_criteria }
             fn posting_details(&self) -> &Self::Rec { &self.posting_details }
             fn matches(&self) -> &Self::Pair { &self.matches }
-            fn analysis_backlog(&self) -> &Self::Backlog { &self.analysis_backlog }
+            fn analysis_backlog(&self) -> &Self::Triple { &self.analysis_backlog }
             fn ai_fields(&self) -> &Self::Blob { &self.ai_fields }
             fn ai_scores(&self) -> &Self::Blob { &self.ai_scores }
             fn outbox(&self) -> &Self::Rec { &self.outbox }
             fn outbox_due(&self) -> &Self::PairSet { &self.outbox_due }
             fn state(&self) -> &Self::Named { &self.state }
+            fn job_stats(&self) -> &Self::Triple { &self.job_stats }
+            fn job_timing(&self) -> &Self::Rec { &self.job_timing }
         }
 
         impl$(<$lt>)? $name$(<$lt>)? {
@@ -218,6 +229,8 @@ macro_rules! tables {
                     outbox: txn.open_table(OUTBOX)?,
                     outbox_due: txn.open_table(OUTBOX_DUE)?,
                     state: txn.open_table(STATE)?,
+                    job_stats: txn.open_table(JOB_STATS)?,
+                    job_timing: txn.open_table(JOB_TIMING)?,
                 })
             }
         }

@@ -19,8 +19,9 @@ use super::codec;
 use super::tables::{Rx, Tx};
 use super::{Result, SCHEMA_VERSION, StoreError};
 use crate::model::{
-    AiFields, AttentionItem, BacklogItem, BudgetUse, Checkpoint, Company, Criteria, FailureStats,
-    Job, Match, OutboxItem, PageCache, Posting, PostingDetails, Preference, SnapshotEntry, User,
+    AiFields, AttentionItem, BacklogItem, BudgetUse, Checkpoint, Company, Criteria,
+    DurationEstimate, FailureStats, Job, Match, OutboxItem, PageCache, Posting, PostingDetails,
+    Preference, SnapshotEntry, StatBucket, User,
 };
 
 pub const FORMAT: &str = "scoutly-export";
@@ -101,6 +102,8 @@ pub fn export(rx: &Rx, exported: &str, out: &mut impl Write) -> Result<u64> {
         ai_scores: Match,
         outbox: OutboxItem,
         state: BudgetUse,
+        job_stats: StatBucket,
+        job_timing: DurationEstimate,
     );
     writeln!(out, "{}", json!({"end": true, "rows": rows})).map_err(io)?;
     out.flush().map_err(io)?;
@@ -212,6 +215,8 @@ fn put(tx: &mut Tx<'_>, row: &Value) -> Result<()> {
         "ai_scores" => record!(ai_scores, Vec<u8>, Match, |k| k.as_slice()),
         "outbox" => record!(outbox, u64, OutboxItem, |k| k),
         "state" => record!(state, String, BudgetUse, |k| k.as_str()),
+        "job_stats" => record!(job_stats, (u8, u64, u64), StatBucket, |k| k),
+        "job_timing" => record!(job_timing, u64, DurationEstimate, |k| k),
         other => {
             return Err(invalid(format!(
                 "table {other:?} is not one this build knows; use the Scoutly that wrote the export"

@@ -6,11 +6,13 @@ mod catalog;
 mod events;
 mod postings;
 mod scraping;
+mod stats;
 
 pub use catalog::*;
 pub use events::events;
 pub use postings::*;
 pub use scraping::*;
+pub use stats::stats;
 
 use serde_json::Value;
 

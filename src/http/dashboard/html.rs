@@ -76,6 +76,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/jobs", "Jobs"),
     ("/postings", "Postings"),
     ("/attention", "Attention"),
+    ("/stats", "Stats"),
 ];
 
 /// What the frame around a page needs besides the page itself.

@@ -12,6 +12,7 @@
 mod companies;
 mod html;
 mod pages;
+mod stats;
 
 use std::collections::BTreeMap;
 
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/jobs", get(jobs))
         .route("/postings", get(postings))
         .route("/attention", get(attention))
+        .route("/stats", get(stats::page))
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", axum::routing::post(sign_out))
         .route("/assets/app.js", get(|| asset("text/javascript", SCRIPT)))
