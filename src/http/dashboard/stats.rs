@@ -181,12 +181,7 @@ type Part<'a> = (&'a str, &'a str, fn(&Summary) -> f64);
 
 /// A bar per point, its parts stacked; each bar says its numbers in a
 /// `<title>` (a tooltip, and what a screen reader reads).
-fn bars(
-    id: &str,
-    title: &str,
-    points: &[Point],
-    parts: &[Part<'_>],
-) -> String {
+fn bars(id: &str, title: &str, points: &[Point], parts: &[Part<'_>]) -> String {
     let totals: Vec<f64> = points
         .iter()
         .map(|p| parts.iter().map(|(_, _, f)| f(&p.summary)).sum())
