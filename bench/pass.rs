@@ -39,6 +39,7 @@ fn measure(path: &Path) {
         max_enqueue: 1000,
         inactive_user_after: None,
         judge_activity: false,
+        duration_order: true,
         cron: Vec::new(),
     };
     let t = Instant::now();

@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
         max_enqueue: 1000,
         inactive_user_after: None,
         judge_activity: false,
+        duration_order: true,
         cron: Vec::new(),
     };
     let mut g = c.benchmark_group("scheduler_pass_10k");

@@ -447,6 +447,29 @@ fn admins_read_job_analytics_over_a_range_and_users_may_not() {
     assert!(text.stdout.contains("Acme") && text.stdout.contains("Globex"));
     assert!(!text.stdout.contains('▁'), "no sparklines off a terminal");
 
+    // Each completed job taught its company's duration estimate (kept in
+    // the database, so an export carries it).
+    let export = w.app.cli(&["export", "-"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let timings: Vec<Value> = export
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|row| row["table"] == "job_timing")
+        .collect();
+    assert_eq!(timings.len(), 2, "one estimate per company");
+    for t in &timings {
+        assert!(t["value"]["http_ms"].is_u64(), "{t}");
+        assert_eq!(t["value"]["browser_ms"], Value::Null);
+        assert_eq!(t["value"]["samples"], 1);
+    }
+    let status = w.app.json(&["status"]);
+    assert_eq!(
+        status["drain"],
+        Value::Null,
+        "an empty queue has nothing to drain"
+    );
+
     let (code, body) = w.app.http("GET", "/api/admin/stats", Some(&w.ann), None);
     assert_eq!((code, error_code(&body)), (403, "forbidden"));
     for (query, code, says) in [

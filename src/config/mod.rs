@@ -92,6 +92,9 @@ pub struct SchedulerConfig {
     /// A user with no API or dashboard request for this long stops counting
     /// toward companies' effective ranks (`None`: never).
     pub inactive_user_after: Option<Duration>,
+    /// Scheduled jobs expected to take longest are started first (ties by
+    /// rank), so a round finishes sooner.
+    pub duration_order: bool,
 }
 
 /// One row of the rank → interval table.

@@ -62,6 +62,7 @@ pub struct RawScheduler {
     pub pass_interval: Option<String>,
     pub max_enqueue_per_pass: Option<i64>,
     pub inactive_user_after: Option<String>,
+    pub duration_order: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

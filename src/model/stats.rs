@@ -254,6 +254,11 @@ impl StatBucket {
 pub struct DurationEstimate {
     pub http_ms: Option<u64>,
     pub browser_ms: Option<u64>,
+    /// The last completed job used the browser (an `auto` company whose
+    /// page needs it will again).
+    pub browser_last: bool,
+    /// Completed jobs folded in.
+    pub samples: u32,
 }
 
 impl DurationEstimate {
@@ -273,6 +278,8 @@ impl DurationEstimate {
             None => ms,
             Some(old) => (old as f64 + Self::WEIGHT * (ms as f64 - old as f64)).round() as u64,
         });
+        self.browser_last = browser;
+        self.samples = self.samples.saturating_add(1);
     }
 
     /// The expected duration of the next job, which uses the browser when

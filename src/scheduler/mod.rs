@@ -12,6 +12,7 @@
 //! tests drive days of scheduling with a manual clock.
 
 mod cron;
+pub mod duration;
 mod policy;
 mod triggers;
 
@@ -106,6 +107,8 @@ pub struct PassSettings {
     /// Whether this pass judges users' activity (the appliance's passes do;
     /// a pass run from the CLI leaves it alone).
     pub judge_activity: bool,
+    /// Scheduled jobs expected to take longest start first.
+    pub duration_order: bool,
     pub cron: Vec<crate::config::CronTrigger>,
 }
 
@@ -118,6 +121,7 @@ impl PassSettings {
             max_enqueue: cfg.scheduler.max_enqueue_per_pass,
             inactive_user_after: cfg.scheduler.inactive_user_after,
             judge_activity: false,
+            duration_order: cfg.scheduler.duration_order,
             cron: cfg.schedule.cron.clone(),
         }
     }
@@ -201,6 +205,11 @@ pub fn run_pass_after(
         };
         let companies = store::list_companies(tx)?;
         let due = plan(&companies, now, &settings.policy);
+        let by_id: std::collections::HashMap<Id, &crate::model::Company> =
+            match settings.duration_order {
+                true if !due.is_empty() => companies.iter().map(|c| (c.id, c)).collect(),
+                _ => Default::default(),
+            };
         let mut enqueued = 0;
         let n = due.len().max(1);
         for (i, d) in due.iter().enumerate() {
@@ -215,6 +224,11 @@ pub fn run_pass_after(
             if source == JobSource::CatchUp {
                 // Keep the pass's order (overdue weighted by rank) in the queue.
                 req.urgency = Some((100 - (i * 100) / n) as u8);
+            } else if settings.duration_order
+                && let Some(c) = by_id.get(&d.company_id)
+            {
+                let est = store::stats::timing(tx, c.id)?;
+                req.urgency = Some(duration::urgency(duration::expected(c, &est), d.rank));
             }
             if queue::enqueue(tx, &req, now)?.created() {
                 enqueued += 1;

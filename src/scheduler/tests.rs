@@ -21,6 +21,7 @@ pub(super) fn settings() -> PassSettings {
         max_enqueue: 1000,
         inactive_user_after: None,
         judge_activity: false,
+        duration_order: false,
         cron: Vec::new(),
     }
 }

@@ -69,6 +69,10 @@ pub struct StatusReport {
     /// Routine progress committed but not yet on disk (`store.flush_interval`).
     pub unflushed: bool,
     pub queue: ActiveCounts,
+    /// When the pending and running jobs are expected to be done, from each
+    /// company's learnt job duration (none when the queue is empty or
+    /// paused).
+    pub drain: Option<crate::scheduler::duration::Drain>,
     pub active_jobs: Vec<ActiveJob>,
     pub concurrency: Concurrency,
     /// Readings, limits, why they last changed, and alerts (running only).
@@ -239,6 +243,11 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
         let counts = queue::count_by_status(rx)?;
         let mut active = Vec::new();
         let mut jobs = queue::active_jobs(rx)?;
+        let resources = live.and_then(|l| l.resources.as_ref()).map(|r| r.view());
+        let concurrency = concurrency(live.map_or(0, |l| l.concurrency), resources.as_ref());
+        // Without a running appliance nothing drains.
+        let workers = if live.is_some() { concurrency.limit } else { 0 };
+        let drain = crate::scheduler::duration::queue_drain(rx, &companies, &jobs, workers, now)?;
         // Running first, then pending; newest first within each.
         jobs.sort_by_key(|j| j.status != JobStatus::InProgress);
         for job in jobs.into_iter().take(MAX_ACTIVE_SHOWN) {
@@ -264,7 +273,6 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
         let last_pass = store::meta_get(rx, crate::scheduler::LAST_PASS_KEY)?
             .map(|ms| Timestamp::from_millis(ms as i64));
         let last_pass = live.and_then(|l| l.scheduler.last_tick()).or(last_pass);
-        let resources = live.and_then(|l| l.resources.as_ref()).map(|r| r.view());
         let outbox = store::outbox::counts(rx)?;
         let (attention_list, recent_errors) = attention_lines(&companies, &attention);
         Ok(StatusReport {
@@ -279,8 +287,9 @@ pub fn build(store: &Store, live: Option<&Live>, now: Timestamp) -> Result<Statu
             durable_commits: store.durable_commits(),
             unflushed: store.has_unflushed(),
             queue: counts,
+            drain,
             active_jobs: active,
-            concurrency: concurrency(live.map_or(0, |l| l.concurrency), resources.as_ref()),
+            concurrency,
             resources,
             scheduler: SchedulerView {
                 preset: live.map(|l| l.preset.clone()),

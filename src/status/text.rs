@@ -60,6 +60,15 @@ pub fn render_text(r: &StatusReport) -> String {
         "queue:     {} pending, {} running, {} completed, {} failed, {} cancelled",
         q.pending, q.in_progress, q.completed, q.failed, q.cancelled
     );
+    if let Some(d) = &r.drain {
+        let _ = writeln!(
+            s,
+            "drains:    in about {} ({} jobs on {} workers, from their learnt durations)",
+            human_secs(d.seconds),
+            d.jobs,
+            d.workers
+        );
+    }
     match &r.resources {
         Some(v) => resources(&mut s, v),
         None if r.running => {

@@ -285,7 +285,7 @@ impl Pipeline {
         let r = self
             .while_claimed(claimed, move |tx, now| {
                 match result {
-                    Ok(Scraped { links, mut counters, caches, backend }) => {
+                    Ok(Scraped { links, mut counters, caches, backend, rendered }) => {
                         // The first successful scrape records what was already
                         // there; an empty first page makes later links news.
                         // So does a scrape that moved between a job board's API
@@ -308,6 +308,9 @@ impl Pipeline {
                         }
                         *told.lock().unwrap_or_else(|e| e.into_inner()) = refs;
                         queue::complete(tx, job.id, counters, now)?;
+                        if let Some(started) = job.started {
+                            store::stats::observe_duration(tx, job.company_id, rendered, now.since(started))?;
+                        }
                         store::record_success(tx, job.company_id, now, backend)?;
                         store::record_success_streak(tx, job.company_id)?;
                         store::clear_attention(tx, job.company_id)?;

@@ -78,6 +78,7 @@ impl Pipeline {
         };
         let mut seen: HashSet<String> = cp.links.iter().map(|l| l.key().to_string()).collect();
         let mut caches = Vec::new();
+        let mut rendered = false;
         let budget = cp.urls.len().max(1) * self.max_pages;
         while let Some(start) = cp.urls.get(cp.urls_done as usize).cloned() {
             // The first page's cache entry, read once for both its board and
@@ -131,6 +132,7 @@ impl Pipeline {
                     )
                 })?;
                 let browser = company.mode == FetchMode::Browser;
+                rendered |= browser;
                 let cached = match (browser, start_cache.take()) {
                     // A rendered page's HTML shell says nothing of what its
                     // scripts show: never asked conditionally.
@@ -164,6 +166,7 @@ impl Pipeline {
                         let first = cp.visited.len() == 1;
                         let read = self.read_page(company.mode, page, &filter, first).await?;
                         cp.pages += read.extra_requests;
+                        rendered |= read.rendered;
                         if let Some(b) = &read.cache.board {
                             cp.backend = cp.backend.or(Some(b.board));
                         }
@@ -195,6 +198,7 @@ impl Pipeline {
             counters,
             caches,
             backend: cp.backend,
+            rendered,
         })
     }
 
@@ -226,6 +230,8 @@ pub(super) struct Scraped {
     pub caches: Vec<(String, PageCache)>,
     /// The job board whose API the scrape read, if any.
     pub backend: Option<crate::model::Board>,
+    /// A page of this scrape was drawn by the browser.
+    pub rendered: bool,
 }
 
 fn add_links(cp: &mut Checkpoint, seen: &mut HashSet<String>, links: Vec<NewLink>) {

@@ -293,6 +293,7 @@ pub(super) fn validate(raw: RawConfig, origin: &str) -> Result<Config, ConfigErr
             pass_interval,
             max_enqueue_per_pass,
             inactive_user_after,
+            duration_order: raw.scheduler.duration_order.unwrap_or(true),
         },
         schedule,
         queue: QueueConfig {

@@ -100,6 +100,17 @@ pub fn overview(
             q.pending, q.in_progress, q.failed
         ),
     );
+    if let Some(d) = &report.drain {
+        item(
+            "Queue drains in",
+            format!(
+                "about {} ({} jobs, {} at once)",
+                crate::status::human_secs(d.seconds),
+                d.jobs,
+                d.workers
+            ),
+        );
+    }
     item(
         "Companies",
         format!(
