@@ -4,9 +4,9 @@
 //! `cargo bench --bench stats` (`SCOUTLY_BENCH_DIR` to measure another
 //! disk, default the system temp dir).
 //!
-//! Each company is scraped at its rank's pace: ranks spread over 1-100
-//! give intervals from 1 hour to 24 hours (as the default rank policy
-//! does). A job runs 0.5-30 s; 5 % fail (half of them retried first); the
+//! Each company is scraped every 1 to 24 hours by rank (ranks spread over
+//! 1-100): busier than the default rank policy (24-120 hours), so more
+//! buckets than an appliance on defaults keeps. A job runs 0.5-30 s; 5 % fail (half of them retried first); the
 //! queue depth is sampled at every pass. Events go through
 //! `store::stats::record`, the function the queue's transitions call, one
 //! transaction per simulated hour, with the retention sweep's pruning
@@ -34,8 +34,8 @@ impl Rng {
 }
 
 fn interval_hours(company: u64) -> u64 {
-    // Ranks 100..1 spread over the companies; the default policy's
-    // steps: 1 h for the top ranks, up to 24 h for the lowest.
+    // Ranks 100..1 spread over the companies: 1 h for the top tenth, up
+    // to 24 h for the lowest.
     match company * 100 / COMPANIES {
         0..=9 => 1,
         10..=29 => 3,

@@ -194,4 +194,33 @@ mod tests {
         assert_eq!(sparkline(&[], 60, false), "");
         assert_eq!(sparkline(&[0.0, 0.0], 60, true), "  ");
     }
+
+    #[test]
+    fn a_terminal_gets_sparklines_and_a_pipe_gets_numbers() {
+        let point = |start: &str, done: u64| {
+            serde_json::json!({"start": start, "jobs": done, "completed": done, "failed": 0,
+                "retried": 0, "p95DurationMs": 1200, "newPostings": 1, "queueDepthMax": 2})
+        };
+        let v = serde_json::json!({
+            "from": "2026-11-24T00:00:00Z", "to": "2026-11-24T03:00:00Z", "resolution": "hour",
+            "company": null,
+            "totals": {"jobs": 3, "completed": 3, "failed": 0, "cancelled": 0, "retried": 0,
+                "successRate": 1.0, "failureRate": 0.0, "avgDurationMs": 900, "p95DurationMs": 1200,
+                "newPostings": 2, "errors": {}, "queueDepthMax": 2},
+            "series": [point("2026-11-24T00:00:00Z", 1), point("2026-11-24T01:00:00Z", 0),
+                point("2026-11-24T02:00:00Z", 2)],
+            "byCompany": [{"id": 1, "name": "Acme", "jobs": 3, "failed": 0, "successRate": 1.0,
+                "avgDurationMs": 900}]
+        });
+        let tty = render(&v, true);
+        assert!(tty.contains("completed  ▄ █"), "{tty}");
+        assert!(
+            tty.contains("duration:  average 900 ms, p95 1.2 s"),
+            "{tty}"
+        );
+        let plain = render(&v, false);
+        assert!(!plain.contains('█'));
+        assert!(plain.contains("2026-11-24T02:00:00Z"), "{plain}");
+        assert!(plain.contains("Acme"));
+    }
 }
