@@ -213,7 +213,7 @@ mod tests {
                 "avgDurationMs": 900}]
         });
         let tty = render(&v, true);
-        assert!(tty.contains("completed  ▄ █"), "{tty}");
+        assert!(tty.contains("completed  ▅ █"), "{tty}");
         assert!(
             tty.contains("duration:  average 900 ms, p95 1.2 s"),
             "{tty}"

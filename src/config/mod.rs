@@ -12,7 +12,7 @@ mod paths;
 mod raw;
 pub mod secret;
 mod validate;
-pub(crate) mod values;
+mod values;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Control, ControlError, Result};
 use crate::analytics::{self, Range};
-use crate::config::values::parse_duration;
+use crate::config::parse_duration;
 use crate::model::Timestamp;
 use crate::store;
 
