@@ -491,6 +491,23 @@ fn admins_read_job_analytics_over_a_range_and_users_may_not() {
     }
 }
 
+#[test]
+fn a_known_route_asked_with_the_wrong_method_answers_405_in_the_error_shape() {
+    // Found by the `api` fuzz target: axum's own 405 had an empty body.
+    let w = world();
+    let (code, body) = w.app.http("GET", "/api/preferences/1", Some(&w.root), None);
+    assert_eq!(
+        (code, error_code(&body)),
+        (405, "method_not_allowed"),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("GET is not allowed on /api/preferences/1"),
+        "{message}"
+    );
+}
+
 fn headers(token: &str, act_as: Option<&str>) -> Vec<(String, String)> {
     let mut h = vec![("Authorization".to_string(), format!("Bearer {token}"))];
     if let Some(u) = act_as {

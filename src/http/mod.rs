@@ -79,6 +79,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/stats", get(api::stats))
         .merge(dashboard::router())
         .fallback(|| async { ApiError::not_found("route") })
+        // A known path asked with the wrong method answers in the same
+        // error shape as every other mistake (axum's own 405 has no body).
+        .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
+            ApiError::new(
+                "method_not_allowed",
+                format!(
+                    "{method} is not allowed on {}; /api/openapi.json lists the methods each route takes",
+                    uri.path()
+                ),
+            )
+        })
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(request_id::tag))
         .with_state(state)
