@@ -15,8 +15,12 @@
 use std::time::{Duration, Instant};
 
 use scoutly::analytics::{self, Range};
-use scoutly::model::{FailureClass, FetchMode, JobStatus, NewCompany, StatEvent, Timestamp};
+use scoutly::model::{FailureClass, JobStatus, StatEvent, Timestamp};
 use scoutly::store::{Store, insert_company, stats};
+
+#[allow(dead_code)]
+#[path = "seed.rs"]
+mod seed;
 
 const COMPANIES: u64 = 200;
 const DAYS: u64 = 365;
@@ -55,16 +59,7 @@ fn main() {
     let ids: Vec<u64> = store
         .write(|tx| {
             (0..COMPANIES)
-                .map(|i| {
-                    let new = NewCompany {
-                        name: format!("company {i}"),
-                        urls: vec![format!("https://c{i}.example/careers")],
-                        mode: FetchMode::Auto,
-                        include: vec![],
-                        exclude: vec![],
-                    };
-                    insert_company(tx, new, T0).map(|c| c.id)
-                })
+                .map(|i| insert_company(tx, seed::company(i), T0).map(|c| c.id))
                 .collect()
         })
         .unwrap();

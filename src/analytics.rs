@@ -33,6 +33,22 @@ pub fn human_ms(ms: u64) -> String {
     }
 }
 
+/// A share (0-1) for people: "93.5 %".
+pub fn human_rate(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
+}
+
+/// A summary's `errors` (class → count), most frequent first, then by
+/// name.
+pub fn errors_by_count(errors: &Map<String, Value>) -> Vec<(&str, u64)> {
+    let mut list: Vec<(&str, u64)> = errors
+        .iter()
+        .map(|(k, n)| (k.as_str(), n.as_u64().unwrap_or(0)))
+        .collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    list
+}
+
 /// What a report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
@@ -134,6 +150,15 @@ pub struct CompanySummary {
     pub summary: Summary,
 }
 
+/// The sum of `scope`'s buckets over `range` at `res`.
+fn sum_of(v: &impl View, res: Resolution, scope: Id, range: Range) -> store::Result<StatBucket> {
+    let mut sum = StatBucket::default();
+    for (_, b) in stats::buckets(v, res, scope, range.from.key(), range.to.key())? {
+        sum.merge(&b);
+    }
+    Ok(sum)
+}
+
 /// Every bucket of `scope` over `range` at `res`, empty ones included, and
 /// their sum.
 fn series(
@@ -175,7 +200,7 @@ pub fn report(
     let mut by_company = Vec::new();
     if company.is_none() {
         for c in store::list_companies(v)? {
-            let (_, sum) = series(v, res, c.id, range)?;
+            let sum = sum_of(v, res, c.id, range)?;
             if sum.finished() + sum.retried > 0 {
                 by_company.push(CompanySummary {
                     id: c.id,

@@ -49,7 +49,7 @@ fn num(v: &Value) -> f64 {
 
 fn pct(v: &Value) -> String {
     v.as_f64()
-        .map(|r| format!("{:.1} %", r * 100.0))
+        .map(crate::analytics::human_rate)
         .unwrap_or_else(|| "-".into())
 }
 
@@ -63,12 +63,8 @@ fn errors(v: &Value) -> String {
     let Some(map) = v.as_object().filter(|m| !m.is_empty()) else {
         return "none".into();
     };
-    let mut list: Vec<(&String, u64)> = map
+    crate::analytics::errors_by_count(map)
         .iter()
-        .map(|(k, n)| (k, n.as_u64().unwrap_or(0)))
-        .collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    list.iter()
         .map(|(k, n)| format!("{k} {n}"))
         .collect::<Vec<_>>()
         .join(", ")

@@ -25,7 +25,7 @@ fn instant(name: &str, s: &str, now: Timestamp) -> Result<Timestamp> {
 /// The range a report covers: `to` defaults to now, `from` to a day before
 /// `to`; `from` must come first and the range may not exceed what the day
 /// buckets keep.
-pub fn range(from: Option<&str>, to: Option<&str>, now: Timestamp) -> Result<Range> {
+fn range(from: Option<&str>, to: Option<&str>, now: Timestamp) -> Result<Range> {
     let to = to
         .map(|s| instant("to", s, now))
         .transpose()?

@@ -32,23 +32,19 @@ pub async fn page(
     Session(user): Session,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let range_key = param(&raw, "range")
-        .filter(|r| RANGES.iter().any(|(k, _, _)| k == r))
-        .unwrap_or_else(|| "24h".into());
-    let company = param(&raw, "company").filter(|c| !c.is_empty());
+    // An unknown range (a stale or edited link) shows the default day.
+    let (range_key, span) = param(&raw, "range")
+        .and_then(|r| RANGES.iter().find(|x| x.0 == r))
+        .map_or(("24h", 86_400), |x| (x.0, x.2));
+    let wanted = param(&raw, "company").filter(|c| !c.is_empty());
     let caller = Caller(user.clone());
     let admin = user.role == Role::Admin;
     let c = state.control.clone();
     let now = c.clock.now();
-    let span = RANGES
-        .iter()
-        .find(|r| r.0 == range_key)
-        .map_or(86_400, |r| r.2);
     let range = analytics::Range {
         from: now.minus(std::time::Duration::from_secs(span)),
         to: now,
     };
-    let wanted = company.clone();
     let (report, common) = c
         .store
         .clone()
@@ -72,13 +68,13 @@ pub async fn page(
         .map_err(failed)?;
     let main = match report {
         None => "<p>Job analytics cover every company, so only an admin can see them.</p>".into(),
-        Some(r) => body(&r, &range_key, &common.companies),
+        Some(r) => body(&r, range_key, &common.companies),
     };
     Ok(framed(&user, "/stats", "Stats", &common, &main))
 }
 
 fn rate(r: Option<f64>) -> String {
-    r.map_or("–".into(), |r| format!("{:.1} %", r * 100.0))
+    r.map_or("–".into(), analytics::human_rate)
 }
 
 fn secs(ms: Option<u64>) -> String {
@@ -274,13 +270,7 @@ fn chart(id: &str, title: &str, summary: &str, svg: &str, legend: &str) -> Strin
 
 fn tables(r: &Report, range_key: &str) -> String {
     let mut out = String::new();
-    let mut errors: Vec<(&String, u64)> = r
-        .totals
-        .errors
-        .iter()
-        .map(|(k, v)| (k, v.as_u64().unwrap_or(0)))
-        .collect();
-    errors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let errors = analytics::errors_by_count(&r.totals.errors);
     out.push_str(r#"<div class="scroll"><table id="stats-errors"><caption>Errors by class (failed jobs and retried attempts)</caption><thead><tr><th scope="col">Class</th><th scope="col">Count</th></tr></thead><tbody>"#);
     if errors.is_empty() {
         out.push_str(r#"<tr><td colspan="2" class="muted">No errors in this range.</td></tr>"#);
