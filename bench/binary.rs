@@ -23,11 +23,15 @@ pub fn proc_status(pid: u32, key: &str) -> u64 {
 
 /// utime + stime in seconds.
 pub fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    cpu_of(pid).unwrap_or_else(|| panic!("process {pid} is gone"))
+}
+
+fn cpu_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
     let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
-    ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
 }
 
 pub fn start(dir: &Path, config: &str) -> Child {
@@ -150,4 +154,53 @@ pub fn seed_farm(dir: &Path, origins: &[String], per_host: usize, role: Role, to
         Ok(())
     })
     .unwrap();
+}
+
+/// `pid` and every process descended from it (Chromium's, for one).
+pub fn tree(pid: u32) -> Vec<u32> {
+    let mut parent = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        if let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..])
+            && let Some(pp) = after
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u32>().ok())
+        {
+            parent.push((p, pp));
+        }
+    }
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(parent.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    out
+}
+
+/// CPU seconds of `pid`'s tree as it stands (a child that already ended
+/// counts only once its parent has waited for it).
+pub fn tree_cpu(pid: u32) -> f64 {
+    tree(pid).into_iter().filter_map(cpu_of).sum()
+}
+
+/// Memory of `pid`'s tree in bytes: (RSS summed, PSS summed). PSS divides
+/// each shared page among the processes sharing it, so it is the fair sum.
+pub fn tree_memory(pid: u32) -> (u64, u64) {
+    tree(pid).into_iter().fold((0, 0), |(rss, pss), p| {
+        let text = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
+        let kb = |key: &str| -> u64 {
+            text.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (rss + kb("Rss:") * 1024, pss + kb("Pss:") * 1024)
+    })
 }

@@ -160,6 +160,16 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
             "returned jobs left running by a previous process to pending"
         );
     }
+    // Chromium outlives a predecessor that was killed; left alone it would
+    // hold its memory until the machine restarts.
+    let swept = crate::fetch::sweep_orphans();
+    if swept != crate::fetch::Swept::default() {
+        tracing::warn!(
+            processes = swept.processes,
+            profiles = swept.profiles,
+            "ended headless browsers a previous process left running and removed their profiles"
+        );
+    }
 
     warn_unknown_sink_users(&store, &config).await;
 
@@ -342,6 +352,9 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         cancel.clone(),
     ));
 
+    // Listening before anyone is told we run: a SIGTERM sent the moment the
+    // status line appears must stop us cleanly, not by its default action.
+    let signals = Signals::listen();
     // Ready: the store is open, the servers are bound, the work has begun.
     let notifier = Arc::new(Notifier::from_env(&crate::config::ProcessEnv));
     notifier.ready(&format!("serving on http://{listen}"));
@@ -361,7 +374,7 @@ pub async fn run(opts: RunOptions) -> Result<(), AppError> {
         "scoutly is running: status at http://{listen}/status; `scoutly status` shows it here"
     );
 
-    wait_for_signal(&cancel).await;
+    signals.wait(&cancel).await;
     tracing::info!(
         "shutting down: no new jobs; in-flight jobs get {:?}",
         config.workers.shutdown_grace
@@ -474,19 +487,43 @@ async fn flush_loop(store: Store, every: Duration, cancel: CancellationToken) {
     }
 }
 
-async fn wait_for_signal(cancel: &CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM");
-            return cancel.cancelled().await;
+/// SIGTERM and SIGINT, registered when made so that none sent after is lost.
+struct Signals {
+    term: Option<tokio::signal::unix::Signal>,
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let register = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for {name}");
+                None
+            }
+        };
+        Signals {
+            term: register(SignalKind::terminate(), "SIGTERM"),
+            int: register(SignalKind::interrupt(), "SIGINT"),
         }
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-        _ = cancel.cancelled() => {}
+    }
+
+    /// Until either signal arrives or `cancel` is cancelled.
+    async fn wait(mut self, cancel: &CancellationToken) {
+        async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = recv(&mut self.term) => {}
+            _ = recv(&mut self.int) => {}
+            _ = cancel.cancelled() => {}
+        }
     }
 }
 

@@ -12,8 +12,11 @@ fn main() -> ExitCode {
     scoutly::memory::limit_arenas();
     let cli = Cli::parse();
     let default_level = if cli.is_run() { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SCOUTLY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // chromiumoxide warns of every DevTools event newer than its protocol
+    // bindings (several a page): noise that would fill the journal.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCOUTLY_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{default_level},chromiumoxide::handler=error"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

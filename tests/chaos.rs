@@ -7,9 +7,11 @@
 mod common;
 
 use std::collections::HashSet;
+use std::os::unix::process::CommandExt;
 use std::time::Duration;
 
 use common::Appliance;
+use common::disk::SmallDisk;
 use common::site::{Site, careers_page};
 
 const COMPANIES: usize = 40;
@@ -76,16 +78,8 @@ fn thirty_kill_9s_during_a_busy_queue_lose_and_duplicate_nothing() {
     assert_eq!(app.stop(), 0);
 
     let postings = app.json(&["postings", "--all", "--limit", "10000"]);
+    let keys = common::posting_keys(&postings);
     let postings = postings.as_array().unwrap();
-    let keys: Vec<(u64, String)> = postings
-        .iter()
-        .map(|p| {
-            (
-                p["companyId"].as_u64().unwrap(),
-                p["url"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
     let unique: HashSet<&(u64, String)> = keys.iter().collect();
     assert_eq!(unique.len(), keys.len(), "a posting was recorded twice");
     let completed: HashSet<u64> = app
@@ -152,4 +146,126 @@ fn thirty_kill_9s_during_a_busy_queue_lose_and_duplicate_nothing() {
     );
     let seen: HashSet<u64> = keys.iter().map(|k| k.0).collect();
     assert_eq!(seen.len(), COMPANIES, "every company got its baseline");
+}
+
+#[test]
+fn a_full_disk_makes_the_appliance_unready_and_it_recovers_when_space_returns() {
+    let disk = SmallDisk::mount(16).expect("mounting a tmpfs for the full-disk test needs root");
+    let site = Site::start();
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer")]),
+    );
+    let mut app = Appliance::with_config(&format!(
+        "{}\n[readiness]\nmin_free_disk = \"2MiB\"\n",
+        busy_config()
+    ));
+    let data = disk.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::os::unix::fs::symlink(&data, app.data_dir()).unwrap();
+    app.add_company("Acme", &site.url("/acme/careers"));
+    app.start();
+    let completed = |app: &Appliance| {
+        app.http("GET", "/status", None, None).1["queue"]["completed"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    app.wait_until("work before the disk fills", || completed(&app) >= 3);
+    assert_eq!(app.http("GET", "/readyz", None, None).0, 200);
+
+    let filler = disk.fill();
+    app.wait_until("/readyz to answer 503", || {
+        app.http("GET", "/readyz", None, None).0 == 503
+    });
+    let (_, why) = app.http("GET", "/readyz", None, None);
+    assert!(
+        why.to_string().contains("free on the data directory"),
+        "the reason names the disk: {why}"
+    );
+    // A commit fails for lack of space; after that redb refuses every
+    // transaction on that handle ("previous I/O error") until it is closed
+    // and opened again, which the appliance does once space returns.
+    app.wait_until("a commit to fail for lack of space", || {
+        app.log().contains("Previous I/O error")
+    });
+
+    std::fs::remove_file(filler).unwrap();
+    app.wait_until("/readyz to answer 200 again", || {
+        app.http("GET", "/readyz", None, None).0 == 200
+    });
+    let before = completed(&app);
+    app.wait_until("work to resume", || completed(&app) >= before + 3);
+    site.set(
+        "/acme/careers",
+        careers_page("acme", &[(1, "Backend Engineer"), (2, "Data Analyst")]),
+    );
+    app.wait_until("the new posting", || {
+        app.json(&["postings", "--limit", "10"])
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    });
+    assert_eq!(app.stop(), 0);
+    let out = app.cli(&["jobs", "list", "--limit", "1", "--json"]);
+    assert_eq!(out.code, 0, "the file opens: {}", out.stderr);
+}
+
+#[test]
+fn a_restart_ends_the_chromium_a_killed_appliance_left_running() {
+    // Chromium outlives an appliance killed with SIGKILL. A stand-in with
+    // the command line such a Chromium has (its profile named after a pid
+    // that no longer runs) must be ended, and its profile removed, when
+    // the appliance starts; one whose owner is alive is left alone.
+    let tmp = tempfile::tempdir().unwrap();
+    let spawn = |owner: u32| {
+        let profile = tmp.path().join(format!("scoutly-chromium-{owner}-0-00ff"));
+        std::fs::create_dir(&profile).unwrap();
+        let child = std::process::Command::new("bash")
+            .args(["-c", "sleep 600; exit 0", "chromium"])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        (child, profile)
+    };
+    let mut dead_owner = std::process::Command::new("true").spawn().unwrap();
+    let gone = dead_owner.id();
+    dead_owner.wait().unwrap();
+    let (mut orphan, orphan_profile) = spawn(gone);
+    let (mut kept, kept_profile) = spawn(std::process::id());
+    let mut app = Appliance::new();
+    app.env
+        .push(("TMPDIR".into(), tmp.path().to_str().unwrap().into()));
+    app.start();
+    let status = orphan.wait().unwrap();
+    assert!(!status.success(), "the orphan was ended by a signal");
+    assert!(!orphan_profile.exists(), "its profile was removed");
+    assert!(
+        kept.try_wait().unwrap().is_none(),
+        "a live appliance's browser was ended"
+    );
+    assert!(kept_profile.exists());
+    assert!(
+        app.log()
+            .contains("ended headless browsers a previous process left running")
+    );
+    // Each stand-in's `sleep` too.
+    for pid in [orphan.id(), kept.id()] {
+        unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+    }
+    kept.wait().unwrap();
+    let code = app.stop();
+    assert_eq!(
+        code,
+        0,
+        "{}",
+        app.log()
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -104,6 +104,25 @@ fn sigterm_releases_an_unfinished_job_within_the_grace_period() {
 }
 
 #[test]
+fn a_sigterm_as_soon_as_the_appliance_says_it_runs_stops_it_cleanly() {
+    // The signal handlers are in place before the status line is printed:
+    // a SIGTERM sent the moment it appears must not end the process by
+    // the signal's default action (exit by signal, no shutdown).
+    // Forty rounds (about 2 s): the window was a few microseconds wide and
+    // one round in forty or so hit it.
+    let mut app = Appliance::new();
+    for round in 0..40 {
+        app.start();
+        assert_eq!(app.stop(), 0, "round {round}: {}", app.log());
+    }
+    assert_eq!(
+        app.log().matches("shutting down: no new jobs").count(),
+        40,
+        "each stop went through the shutdown"
+    );
+}
+
+#[test]
 fn cancelling_a_running_job_stops_it_at_its_next_step_and_commits_nothing() {
     let site = Site::start();
     let pages = 6;

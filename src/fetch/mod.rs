@@ -39,6 +39,7 @@ use crate::resources::gate::Gate;
 use boards::BoardApis;
 use breaker::Breakers;
 use browser::BrowserPool;
+pub use browser::{Swept, sweep_orphans};
 pub use error::{FailureClass, FetchError, error_chain, is_bot_wall};
 pub use guard::{AddressPolicy, RefusedTarget};
 use identity::Identities;

@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
-use serde::de::DeserializeOwned;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
 
 use super::ApiError;
 
@@ -29,6 +31,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::invalid(format!("request body is not valid: {e}")))
+    }
+}
+
+/// A path parameter. A malformed one (a percent-encoding that is not
+/// UTF-8) is a 400 in the API's error shape, not axum's plain-text answer.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParam(p.0))
+            .map_err(|e| ApiError::invalid(format!("the path is not valid: {}", e.body_text())))
     }
 }
 
@@ -73,4 +90,33 @@ pub fn number(
 pub fn id(raw: &str, what: &str) -> Result<u64, ApiError> {
     raw.parse::<u64>()
         .map_err(|_| ApiError::invalid(format!("{what} id {raw:?} is not a positive whole number")))
+}
+
+/// A whole number in a JSON body, for `deserialize_with`. `33.0` reads as 33:
+/// JSON, and JSON Schema's `integer`, do not tell the two apart.
+pub fn whole<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    whole_number(&n).ok_or_else(|| D::Error::custom(format!("{n} is not a whole number in range")))
+}
+
+/// [`whole`] for an optional field (also give it `#[serde(default)]`).
+pub fn whole_opt<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => whole_number(&n)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number in range"))),
+    }
+}
+
+fn whole_number<T: TryFrom<i64>>(n: &serde_json::Number) -> Option<T> {
+    // Beyond 2^53 a float no longer holds every whole number exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+                .map(|f| f as i64)
+        })
+        .and_then(|v| T::try_from(v).ok())
 }

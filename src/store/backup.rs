@@ -82,7 +82,8 @@ impl Store {
         if dest.exists() {
             return Err(fail("the backup file already exists".into()));
         }
-        let snapshot = self.inner.db.begin_read()?;
+        let db = self.inner.db.get()?;
+        let snapshot = db.begin_read()?;
         let rx = Rx::open(&snapshot)?;
         let copy = redb::Builder::new()
             .set_cache_size(4 << 20)

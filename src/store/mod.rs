@@ -16,6 +16,7 @@ mod analysis;
 pub mod backup;
 pub mod codec;
 mod companies;
+mod handle;
 mod health;
 mod legacy;
 pub mod outbox;
@@ -123,7 +124,7 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Database,
+    db: handle::Handle,
     path: PathBuf,
     /// Lazy commits so far (counted after each commits).
     lazy: AtomicU64,
@@ -192,7 +193,7 @@ impl Store {
         let _ = std::fs::write(pid_file(path), format!("{}\n", std::process::id()));
         let store = Store {
             inner: Arc::new(Inner {
-                db,
+                db: handle::Handle::new(db, path.to_path_buf(), cache_size),
                 path: path.to_path_buf(),
                 lazy: AtomicU64::new(0),
                 flushed: AtomicU64::new(0),
@@ -209,9 +210,26 @@ impl Store {
 
     /// Run `f` in a read-only snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&Rx) -> Result<T>) -> Result<T> {
-        let txn = self.inner.db.begin_read()?;
-        let tables = Rx::open(&txn)?;
-        f(&tables)
+        self.with_db(|db| {
+            let txn = db.begin_read()?;
+            let tables = Rx::open(&txn)?;
+            f(&tables)
+        })
+    }
+
+    /// Run `f` on the open database; after redb's "previous I/O error" the
+    /// database is closed, to be opened again by the next operation
+    /// (`handle.rs`).
+    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        let db = self.inner.db.get()?;
+        let out = f(&db);
+        if matches!(out, Err(StoreError::Db(redb::Error::PreviousIo))) {
+            self.inner.db.close_failed(db);
+            // Lazy commits not yet on disk went with the failed handle.
+            let lazy = self.inner.lazy.load(Ordering::Acquire);
+            self.inner.flushed.fetch_max(lazy, Ordering::AcqRel);
+        }
+        out
     }
 
     /// Run `f` in one read-write transaction; commits durably, and only when
@@ -228,7 +246,15 @@ impl Store {
     /// Run `f` in one read-write transaction; `f` decides how it commits
     /// (for example durably only when it recorded new postings).
     pub fn write_as<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<(T, Commit)>) -> Result<T> {
-        let mut txn = self.inner.db.begin_write()?;
+        self.with_db(|db| self.write_on(db, f))
+    }
+
+    fn write_on<T>(
+        &self,
+        db: &Database,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<(T, Commit)>,
+    ) -> Result<T> {
+        let mut txn = db.begin_write()?;
         // Lazy commits that finished before this transaction began are
         // covered by it if it is durable; one counted later only costs an
         // extra flush.
@@ -294,10 +320,12 @@ impl Store {
 
     /// Whether a write transaction can be committed right now.
     pub fn probe_writable(&self) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        txn.open_table(tables::META)?;
-        txn.commit()?;
-        Ok(())
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            txn.open_table(tables::META)?;
+            txn.commit()?;
+            Ok(())
+        })
     }
 }
 
@@ -312,8 +340,8 @@ impl Drop for Inner {
         // Whatever exits without flushing (a CLI command, an early error)
         // still leaves its lazy commits on disk.
         if self.has_unflushed() {
-            let flushed = self.db.begin_write().map(|t| t.commit());
-            if !matches!(flushed, Ok(Ok(()))) {
+            let flushed = self.db.get().map(|db| db.begin_write().map(|t| t.commit()));
+            if !matches!(flushed, Ok(Ok(Ok(())))) {
                 tracing::warn!("could not write the last progress to disk at close");
             }
         }

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -15,6 +15,8 @@ use serde_json::Value;
 pub struct Delivery {
     pub key: Option<String>,
     pub body: Value,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -77,6 +79,7 @@ async fn receive(
                     .and_then(|v| v.to_str().ok())
                     .map(String::from),
                 body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                at: Instant::now(),
             });
             (false, i.delay)
         }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod ai;
+pub mod disk;
 pub mod hook;
 pub mod outbox;
 pub mod site;
@@ -288,6 +289,22 @@ fn wait_with_deadline(child: &mut Child, limit: Duration) -> i32 {
         let _ = child.kill();
         panic!("appliance did not exit within {limit:?} of SIGTERM");
     })
+}
+
+/// (company id, URL) of each posting in `postings --json` output: what must
+/// not repeat.
+pub fn posting_keys(postings: &Value) -> Vec<(u64, String)> {
+    postings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["companyId"].as_u64().unwrap(),
+                p["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// A minimal HTTP/1.1 client (Connection: close) for tests.

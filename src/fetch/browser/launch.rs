@@ -79,7 +79,8 @@ impl Running {
         // A new private directory (0700, never an existing one), so no other
         // user of the machine can prepare or read the profile.
         let profile = std::env::temp_dir().join(format!(
-            "scoutly-chromium-{}-{generation}-{:016x}",
+            "{}{}-{generation}-{:016x}",
+            super::orphans::PREFIX,
             std::process::id(),
             rand::random::<u64>()
         ));

@@ -12,6 +12,8 @@
 //! - a browser that crashed is launched again for the next page; one that
 //!   rendered `browser.restart_after` pages is restarted once no other page
 //!   is rendering, and one unused for `browser.idle_close` is closed;
+//! - Chromium a killed predecessor left running is ended at start, and its
+//!   profile removed (`orphans.rs`);
 //! - every request the page makes passes the address policy (the page's
 //!   scripts cannot reach a private address the appliance may not), and
 //!   images, fonts and media are never downloaded (`page.rs`).
@@ -20,6 +22,7 @@
 //! `Fetcher::render`, exactly as around an HTTP fetch.
 
 mod launch;
+mod orphans;
 mod page;
 
 use std::sync::Arc;
@@ -37,6 +40,7 @@ use super::{Fetcher, Page};
 use crate::config::BrowserConfig;
 use crate::resources::gate::{Gate, Refused};
 use launch::Running;
+pub use orphans::{Swept, sweep as sweep_orphans};
 pub use page::Rendered;
 
 /// How long opening a blank tab may take.

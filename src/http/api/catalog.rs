@@ -1,7 +1,7 @@
 //! Companies, preferences and attention items.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{ApiResult, exec};
 use crate::control::Request;
-use crate::http::input::{JsonBody, id};
+use crate::http::input::{JsonBody, PathParam, id};
 use crate::http::{ApiError, AppState, Caller};
 use crate::store;
 use crate::views::{CompanyView, PreferenceView};
@@ -45,6 +45,7 @@ pub async fn companies(State(state): State<AppState>, caller: Caller) -> ApiResu
 pub struct NewCompanyBody {
     name: String,
     urls: Vec<String>,
+    #[serde(default, deserialize_with = "crate::http::input::whole_opt")]
     rank: Option<i64>,
     mode: Option<String>,
     #[serde(default)]
@@ -74,7 +75,7 @@ pub async fn create_company(
 pub async fn company(
     State(state): State<AppState>,
     _caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> ApiResult {
     let company = id(&raw, "company")?.to_string();
     Ok(Json(exec(&state, Request::CompanyShow { company }).await?).into_response())
@@ -107,7 +108,7 @@ fn admin_only(caller: &Caller) -> Result<(), ApiError> {
 pub async fn patch_company(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
     JsonBody(b): JsonBody<PatchCompanyBody>,
 ) -> ApiResult {
     admin_only(&caller)?;
@@ -126,7 +127,7 @@ pub async fn patch_company(
 pub async fn delete_company(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> ApiResult {
     admin_only(&caller)?;
     let company = id(&raw, "company")?.to_string();
@@ -145,6 +146,7 @@ pub async fn preferences(State(state): State<AppState>, caller: Caller) -> ApiRe
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreferenceBody {
+    #[serde(deserialize_with = "crate::http::input::whole")]
     rank: i64,
     tracking: Option<bool>,
 }
@@ -152,7 +154,7 @@ pub struct PreferenceBody {
 pub async fn put_preference(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
     JsonBody(b): JsonBody<PreferenceBody>,
 ) -> ApiResult {
     let company = id(&raw, "company")?.to_string();
@@ -177,7 +179,7 @@ pub async fn put_preference(
 pub async fn delete_preference(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> ApiResult {
     let company = id(&raw, "company")?.to_string();
     let user = caller.id().to_string();

@@ -88,7 +88,7 @@ pub struct CriteriaBody {
 #[serde(deny_unknown_fields)]
 pub struct KeywordBody {
     word: String,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::http::input::whole")]
     weight: i64,
 }
 

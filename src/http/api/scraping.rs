@@ -1,7 +1,7 @@
 //! `/api/scraping/*`: start, status, active, history, retry, cancel.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{ApiResult, can_see, exec, visible, visible_job};
 use crate::control::Request;
-use crate::http::input::{JsonBody, number, query};
+use crate::http::input::{JsonBody, PathParam, number, query};
 use crate::http::{ApiError, AppState, Caller};
 use crate::model::{Job, JobSource, JobStatus, Timestamp};
 use crate::queue::{self, EnqueueRequest, JobFilter};
@@ -19,6 +19,7 @@ use crate::views::JobView;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartBody {
+    #[serde(deserialize_with = "crate::http::input::whole")]
     company_id: u64,
     context: Option<String>,
 }
@@ -74,7 +75,7 @@ pub async fn start(
 pub async fn job_status(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
     Ok(Json(JobView::from(&job)).into_response())
@@ -121,10 +122,10 @@ pub async fn history(
     };
     let (from, to) = (time("from")?, time("to")?);
     if let (Some(f), Some(t)) = (from, to)
-        && f >= t
+        && f > t
     {
         return Err(ApiError::invalid(
-            "from must be before to (jobs created from `from` up to, not including, `to`)",
+            "from must not be after to (jobs created from `from` up to, not including, `to`)",
         ));
     }
     let search = match q.get("company").map(|s| s.trim().to_lowercase()) {
@@ -193,7 +194,7 @@ pub(in crate::http) fn find_jobs(
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
     own_job(&caller, &job, "retry")?;
@@ -204,7 +205,7 @@ pub async fn retry(
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    PathParam(raw): PathParam,
 ) -> ApiResult {
     let job = visible_job(&state, &caller, &raw).await?;
     own_job(&caller, &job, "cancel")?;
