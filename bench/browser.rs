@@ -54,7 +54,7 @@ fn main() {
         );
         std::thread::spawn(move || {
             let me = std::process::id();
-            let marker = format!("scoutly-chromium-{me}-");
+            let marker = format!("scoutly-chromium-{me}.");
             while !done.load(Ordering::Relaxed) {
                 let mut pids = vec![me];
                 pids.extend(chromium_pids(&marker));

@@ -155,7 +155,8 @@ fn browser_and_auto_companies_get_the_links_scripts_draw() {
 /// Processes whose command line names one of this appliance's browser
 /// profiles.
 fn chromium_pids(app_pid: u32) -> Vec<u32> {
-    let marker = format!("scoutly-chromium-{app_pid}-");
+    // Profiles are named `scoutly-chromium-{owner pid}.{its start time}-…`.
+    let marker = format!("scoutly-chromium-{app_pid}.");
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())

@@ -211,12 +211,13 @@ fn a_full_disk_makes_the_appliance_unready_and_it_recovers_when_space_returns() 
 
 #[test]
 fn a_restart_ends_the_chromium_a_killed_appliance_left_running() {
-    // Chromium outlives an appliance killed with SIGKILL. A stand-in with
+    // Chromium outlives an appliance killed with SIGKILL. Stand-ins with
     // the command line such a Chromium has (its profile named after a pid
-    // that no longer runs) must be ended, and its profile removed, when
-    // the appliance starts; one whose owner is alive is left alone.
+    // that no longer runs, or after a live pid that started at another
+    // time) must be ended, and their profiles removed, when the appliance
+    // starts; one whose owner is alive is left alone.
     let tmp = tempfile::tempdir().unwrap();
-    let spawn = |owner: u32| {
+    let spawn = |owner: String| {
         let profile = tmp.path().join(format!("scoutly-chromium-{owner}-0-00ff"));
         std::fs::create_dir(&profile).unwrap();
         let child = std::process::Command::new("bash")
@@ -233,15 +234,37 @@ fn a_restart_ends_the_chromium_a_killed_appliance_left_running() {
     let mut dead_owner = std::process::Command::new("true").spawn().unwrap();
     let gone = dead_owner.id();
     dead_owner.wait().unwrap();
-    let (mut orphan, orphan_profile) = spawn(gone);
-    let (mut kept, kept_profile) = spawn(std::process::id());
+    // A profile names its owner by pid and start time (clock ticks since
+    // boot, field 22 of /proc/PID/stat): a pid given out again to a
+    // process that started later is not the owner.
+    let me = std::process::id();
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let start: u64 = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut orphans = vec![
+        spawn(gone.to_string()),
+        spawn(format!("{me}.{}", start + 1)),
+    ];
+    let (mut kept, kept_profile) = spawn(format!("{me}.{start}"));
     let mut app = Appliance::new();
     app.env
         .push(("TMPDIR".into(), tmp.path().to_str().unwrap().into()));
     app.start();
-    let status = orphan.wait().unwrap();
-    assert!(!status.success(), "the orphan was ended by a signal");
-    assert!(!orphan_profile.exists(), "its profile was removed");
+    for (orphan, profile) in &mut orphans {
+        let status = orphan.wait().unwrap();
+        assert!(
+            !status.success(),
+            "the orphan {profile:?} was ended by a signal"
+        );
+        assert!(!profile.exists(), "its profile {profile:?} was removed");
+    }
     assert!(
         kept.try_wait().unwrap().is_none(),
         "a live appliance's browser was ended"
@@ -252,7 +275,7 @@ fn a_restart_ends_the_chromium_a_killed_appliance_left_running() {
             .contains("ended headless browsers a previous process left running")
     );
     // Each stand-in's `sleep` too.
-    for pid in [orphan.id(), kept.id()] {
+    for pid in orphans.iter().map(|(c, _)| c.id()).chain([kept.id()]) {
         unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
     }
     kept.wait().unwrap();

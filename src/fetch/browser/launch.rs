@@ -78,12 +78,7 @@ impl Running {
         let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
         // A new private directory (0700, never an existing one), so no other
         // user of the machine can prepare or read the profile.
-        let profile = std::env::temp_dir().join(format!(
-            "{}{}-{generation}-{:016x}",
-            super::orphans::PREFIX,
-            std::process::id(),
-            rand::random::<u64>()
-        ));
+        let profile = std::env::temp_dir().join(super::orphans::profile_name(generation));
         {
             use std::os::unix::fs::DirBuilderExt;
             std::fs::DirBuilder::new()
