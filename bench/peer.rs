@@ -9,7 +9,7 @@
 //! Chromium it starts for JavaScript pages; changedetection.io's plain
 //! fetcher starts none).
 //!
-//! First, link extraction against lxml on one corpus (`extraction`).
+//! First, link extraction against lxml on one corpus (`peer_extract.rs`).
 //!
 //! `bench/peer` installs changedetection.io and runs this; by hand,
 //! `CHANGEDETECTION=…/changedetection.py cargo bench --bench peer
