@@ -13,12 +13,28 @@ use scoutly::store::{self, Store};
 const BIN: &str = env!("CARGO_BIN_EXE_scoutly");
 
 pub fn proc_status(pid: u32, key: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    kb_line(
+        &std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap(),
+        key,
+    )
+}
+
+/// The number on a `key: N kB` line of a `/proc` file (0 when absent).
+fn kb_line(text: &str, key: &str) -> u64 {
     text.lines()
         .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// The fields of `/proc/PID/stat` from the third (state) on; `None` when the
+/// process is gone.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name before them is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')')?.1;
+    Some(after.split_whitespace().map(String::from).collect())
 }
 
 /// utime + stime in seconds.
@@ -27,9 +43,7 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 }
 
 fn cpu_of(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = after.split_whitespace().collect();
+    let f = stat_fields(pid)?;
     let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
     Some(ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
 }
@@ -158,21 +172,14 @@ pub fn seed_farm(dir: &Path, origins: &[String], per_host: usize, role: Role, to
 
 /// `pid` and every process descended from it (Chromium's, for one).
 pub fn tree(pid: u32) -> Vec<u32> {
-    let mut parent = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
-        if let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..])
-            && let Some(pp) = after
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u32>().ok())
-        {
-            parent.push((p, pp));
-        }
-    }
+    let parent: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((p, stat_fields(p)?.get(1)?.parse().ok()?))
+        })
+        .collect();
     let mut out = vec![pid];
     let mut i = 0;
     while i < out.len() {
@@ -194,13 +201,9 @@ pub fn tree_cpu(pid: u32) -> f64 {
 pub fn tree_memory(pid: u32) -> (u64, u64) {
     tree(pid).into_iter().fold((0, 0), |(rss, pss), p| {
         let text = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
-        let kb = |key: &str| -> u64 {
-            text.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (rss + kb("Rss:") * 1024, pss + kb("Pss:") * 1024)
+        (
+            rss + kb_line(&text, "Rss:") * 1024,
+            pss + kb_line(&text, "Pss:") * 1024,
+        )
     })
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use super::ApiError;
@@ -95,21 +95,17 @@ pub fn id(raw: &str, what: &str) -> Result<u64, ApiError> {
 /// A whole number in a JSON body, for `deserialize_with`. `33.0` reads as 33:
 /// JSON, and JSON Schema's `integer`, do not tell the two apart.
 pub fn whole<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    whole_number(&n).ok_or_else(|| D::Error::custom(format!("{n} is not a whole number in range")))
+    whole_number(serde_json::Number::deserialize(d)?)
 }
 
 /// [`whole`] for an optional field (also give it `#[serde(default)]`).
 pub fn whole_opt<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
-    match Option::<serde_json::Number>::deserialize(d)? {
-        None => Ok(None),
-        Some(n) => whole_number(&n)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number in range"))),
-    }
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(whole_number)
+        .transpose()
 }
 
-fn whole_number<T: TryFrom<i64>>(n: &serde_json::Number) -> Option<T> {
+fn whole_number<T: TryFrom<i64>, E: serde::de::Error>(n: serde_json::Number) -> Result<T, E> {
     // Beyond 2^53 a float no longer holds every whole number exactly.
     const EXACT: f64 = 9_007_199_254_740_992.0;
     n.as_i64()
@@ -119,4 +115,5 @@ fn whole_number<T: TryFrom<i64>>(n: &serde_json::Number) -> Option<T> {
                 .map(|f| f as i64)
         })
         .and_then(|v| T::try_from(v).ok())
+        .ok_or_else(|| E::custom(format!("{n} is not a whole number in range")))
 }

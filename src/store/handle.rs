@@ -1,4 +1,4 @@
-//! The open redb file, opened again after an I/O error.
+//! The open redb file: opened here at start, and again after an I/O error.
 //!
 //! After a write fails (a full disk, an I/O error), redb refuses every later
 //! transaction ("previous I/O error") until the `Database` is closed and
@@ -12,7 +12,7 @@
 //! Invariant: at most one `Database` for the file exists in this process at
 //! any time (redb's file lock would refuse a second).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -34,13 +34,20 @@ pub(super) struct Handle {
 }
 
 impl Handle {
-    pub fn new(db: Database, path: PathBuf, cache_size: usize) -> Handle {
-        Handle {
+    /// Open (creating if needed) the file at `path` with a read cache of
+    /// `cache_size` bytes.
+    pub fn open(path: &Path, cache_size: usize) -> Result<Handle> {
+        let db = create(path, cache_size)?;
+        Ok(Handle {
             slot: RwLock::new(Some(Arc::new(db))),
             reopening: Mutex::new(None),
-            path,
+            path: path.to_path_buf(),
             cache_size,
-        }
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The open database, opening the file first when an earlier reopen
@@ -56,7 +63,7 @@ impl Handle {
         if last_failure.is_some_and(|t| t.elapsed() < RETRY) {
             return Err(self.unavailable("the last attempt to open it failed; retrying shortly"));
         }
-        match self.open() {
+        match create(&self.path, self.cache_size) {
             Ok(db) => {
                 *last_failure = None;
                 let db = Arc::new(db);
@@ -97,20 +104,34 @@ impl Handle {
         drop(old);
     }
 
-    fn open(&self) -> Result<Database> {
-        redb::Builder::new()
-            .set_cache_size(self.cache_size)
-            .create(&self.path)
-            .map_err(|e| StoreError::Open {
-                path: self.path.display().to_string(),
-                message: e.to_string(),
-            })
-    }
-
     fn unavailable(&self, why: &str) -> StoreError {
         StoreError::Open {
             path: self.path.display().to_string(),
             message: format!("it was closed after an I/O error and {why}"),
         }
+    }
+}
+
+/// Open (creating if needed) the redb file; another process holding it is
+/// named by the PID it wrote beside the file.
+fn create(path: &Path, cache_size: usize) -> Result<Database> {
+    let shown = path.display().to_string();
+    match redb::Builder::new().set_cache_size(cache_size).create(path) {
+        Ok(db) => Ok(db),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+            let holder = std::fs::read_to_string(super::pid_file(path))
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok())
+                .map(|pid| format!("PID {pid}"))
+                .unwrap_or_else(|| "PID unknown".into());
+            Err(StoreError::InUse {
+                path: shown,
+                holder,
+            })
+        }
+        Err(e) => Err(StoreError::Open {
+            path: shown,
+            message: e.to_string(),
+        }),
     }
 }

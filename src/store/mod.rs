@@ -125,7 +125,6 @@ pub struct Store {
 
 struct Inner {
     db: handle::Handle,
-    path: PathBuf,
     /// Lazy commits so far (counted after each commits).
     lazy: AtomicU64,
     /// The `lazy` count the last durable commit is known to cover.
@@ -150,7 +149,7 @@ pub enum Commit {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.inner.path)
+            .field("path", &self.inner.db.path())
             .finish()
     }
 }
@@ -168,33 +167,12 @@ impl Store {
 
     /// Open with a read cache of `cache_size` bytes (`store.cache_size`).
     pub fn open_with_cache(path: &Path, cache_size: usize) -> Result<Store> {
-        let shown = path.display().to_string();
-        let db = match redb::Builder::new().set_cache_size(cache_size).create(path) {
-            Ok(db) => db,
-            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
-                let holder = std::fs::read_to_string(pid_file(path))
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u32>().ok())
-                    .map(|pid| format!("PID {pid}"))
-                    .unwrap_or_else(|| "PID unknown".into());
-                return Err(StoreError::InUse {
-                    path: shown,
-                    holder,
-                });
-            }
-            Err(e) => {
-                return Err(StoreError::Open {
-                    path: shown,
-                    message: e.to_string(),
-                });
-            }
-        };
+        let db = handle::Handle::open(path, cache_size)?;
         // Best effort: the PID only improves the "in use" message.
         let _ = std::fs::write(pid_file(path), format!("{}\n", std::process::id()));
         let store = Store {
             inner: Arc::new(Inner {
-                db: handle::Handle::new(db, path.to_path_buf(), cache_size),
-                path: path.to_path_buf(),
+                db,
                 lazy: AtomicU64::new(0),
                 flushed: AtomicU64::new(0),
                 durable: AtomicU64::new(0),
@@ -205,7 +183,7 @@ impl Store {
     }
 
     pub fn path(&self) -> &Path {
-        &self.inner.path
+        self.inner.db.path()
     }
 
     /// Run `f` in a read-only snapshot.
@@ -345,7 +323,7 @@ impl Drop for Inner {
                 tracing::warn!("could not write the last progress to disk at close");
             }
         }
-        let _ = std::fs::remove_file(pid_file(&self.path));
+        let _ = std::fs::remove_file(pid_file(self.db.path()));
     }
 }
 
